@@ -1,0 +1,2 @@
+export { type BackoffConfig, backoffDelay } from './backoff-delay.js';
+export { type RetryBackoffConfig, retryBackoff } from './retry-backoff.js';
