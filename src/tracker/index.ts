@@ -1,0 +1,13 @@
+export { announce$, clampInterval, DEFAULT_ANNOUNCE_BACKOFF, DEFAULT_INTERVAL_BOUNDS } from './announce.js';
+export type { AnnounceDeps, AnnounceInput, AnnounceUpdate, TrackerTransport, TransferStats } from './announce.js';
+export type { AnnounceEventName, AnnounceParams, AnnounceResponse, PeerAddress } from './announce-types.js';
+export { announceUrl, percentEncodeBytes } from './announce-url.js';
+export { decodeCompactPeers, encodeCompactPeers } from './compact-peers.js';
+export type { AddressFamily } from './compact-peers.js';
+export { parseHttpAnnounce } from './parse-http-announce.js';
+export { TrackerError, toTrackerError } from './tracker-error.js';
+export type { TrackerErrorDetail } from './tracker-error.js';
+export { promoteTracker, shuffleTiers } from './tracker-tiers.js';
+export { udpTimeout, UDP_MAX_RETRANSMITS } from './udp-timeout.js';
+export { decodeUdpResponse, encodeAnnounceRequest, encodeConnectRequest } from './udp-tracker-messages.js';
+export type { UdpResponse } from './udp-tracker-messages.js';
