@@ -35,43 +35,43 @@ export type MessageIdValue = (typeof MessageId)[keyof typeof MessageId];
 /** Id of the BEP 10 extension handshake inside an `extended` message. */
 export const EXTENDED_HANDSHAKE_ID = 0;
 
-export interface KeepAlive { readonly type: 'keep-alive' }
-export interface Choke { readonly type: 'choke' }
-export interface Unchoke { readonly type: 'unchoke' }
-export interface Interested { readonly type: 'interested' }
-export interface NotInterested { readonly type: 'not-interested' }
-export interface HaveAll { readonly type: 'have-all' }
-export interface HaveNone { readonly type: 'have-none' }
-export interface Have { readonly type: 'have'; readonly index: number }
-export interface Suggest { readonly type: 'suggest'; readonly index: number }
-export interface AllowedFast { readonly type: 'allowed-fast'; readonly index: number }
-export interface Bitfield { readonly type: 'bitfield'; readonly bits: Uint8Array }
-export interface Request { readonly type: 'request'; readonly index: number; readonly begin: number; readonly length: number }
-export interface Cancel { readonly type: 'cancel'; readonly index: number; readonly begin: number; readonly length: number }
-export interface Reject { readonly type: 'reject'; readonly index: number; readonly begin: number; readonly length: number }
-export interface Piece { readonly type: 'piece'; readonly index: number; readonly begin: number; readonly block: Uint8Array }
-export interface Port { readonly type: 'port'; readonly port: number }
+export interface KeepAliveMessage { readonly type: 'keep-alive' }
+export interface ChokeMessage { readonly type: 'choke' }
+export interface UnchokeMessage { readonly type: 'unchoke' }
+export interface InterestedMessage { readonly type: 'interested' }
+export interface NotInterestedMessage { readonly type: 'not-interested' }
+export interface HaveAllMessage { readonly type: 'have-all' }
+export interface HaveNoneMessage { readonly type: 'have-none' }
+export interface HaveMessage { readonly type: 'have'; readonly index: number }
+export interface SuggestMessage { readonly type: 'suggest'; readonly index: number }
+export interface AllowedFastMessage { readonly type: 'allowed-fast'; readonly index: number }
+export interface BitfieldMessage { readonly type: 'bitfield'; readonly bits: Uint8Array }
+export interface RequestMessage { readonly type: 'request'; readonly index: number; readonly begin: number; readonly length: number }
+export interface CancelMessage { readonly type: 'cancel'; readonly index: number; readonly begin: number; readonly length: number }
+export interface RejectMessage { readonly type: 'reject'; readonly index: number; readonly begin: number; readonly length: number }
+export interface PieceMessage { readonly type: 'piece'; readonly index: number; readonly begin: number; readonly block: Uint8Array }
+export interface PortMessage { readonly type: 'port'; readonly port: number }
 /** BEP 10: `id` is the extended message id (0 = extension handshake), `payload` what follows it. */
-export interface Extended { readonly type: 'extended'; readonly id: number; readonly payload: Uint8Array }
+export interface ExtendedMessage { readonly type: 'extended'; readonly id: number; readonly payload: Uint8Array }
 /** A message id this codec does not know; BEP 3 says to ignore it. */
-export interface Unknown { readonly type: 'unknown'; readonly id: number; readonly payload: Uint8Array }
+export interface UnknownMessage { readonly type: 'unknown'; readonly id: number; readonly payload: Uint8Array }
 
 export type PeerMessage =
-  | KeepAlive | Choke | Unchoke | Interested | NotInterested
-  | Have | Bitfield | Request | Piece | Cancel | Port
-  | Suggest | HaveAll | HaveNone | Reject | AllowedFast
-  | Extended | Unknown;
+  | KeepAliveMessage | ChokeMessage | UnchokeMessage | InterestedMessage | NotInterestedMessage
+  | HaveMessage | BitfieldMessage | RequestMessage | PieceMessage | CancelMessage | PortMessage
+  | SuggestMessage | HaveAllMessage | HaveNoneMessage | RejectMessage | AllowedFastMessage
+  | ExtendedMessage | UnknownMessage;
 
 export type PeerMessageType = PeerMessage['type'];
 
 /** Messages without a payload are immutable singletons: decoding them allocates nothing. */
-export const KEEP_ALIVE: KeepAlive = Object.freeze({ type: 'keep-alive' });
-export const CHOKE: Choke = Object.freeze({ type: 'choke' });
-export const UNCHOKE: Unchoke = Object.freeze({ type: 'unchoke' });
-export const INTERESTED: Interested = Object.freeze({ type: 'interested' });
-export const NOT_INTERESTED: NotInterested = Object.freeze({ type: 'not-interested' });
-export const HAVE_ALL: HaveAll = Object.freeze({ type: 'have-all' });
-export const HAVE_NONE: HaveNone = Object.freeze({ type: 'have-none' });
+export const KEEP_ALIVE: KeepAliveMessage = Object.freeze({ type: 'keep-alive' });
+export const CHOKE: ChokeMessage = Object.freeze({ type: 'choke' });
+export const UNCHOKE: UnchokeMessage = Object.freeze({ type: 'unchoke' });
+export const INTERESTED: InterestedMessage = Object.freeze({ type: 'interested' });
+export const NOT_INTERESTED: NotInterestedMessage = Object.freeze({ type: 'not-interested' });
+export const HAVE_ALL: HaveAllMessage = Object.freeze({ type: 'have-all' });
+export const HAVE_NONE: HaveNoneMessage = Object.freeze({ type: 'have-none' });
 
 /** True for the ids this codec decodes into a named message. */
 export function isKnownMessageId(id: number): boolean {
