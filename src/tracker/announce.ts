@@ -5,7 +5,8 @@
  * answers; that tracker moves to the front of its tier, its peers are emitted, and the next round
  * starts after its `interval` (never below its `min interval`, clamped to `intervalBounds`). When
  * every tracker failed, the next round waits a jittered exponential back-off (5 s doubling up to
- * 30 min by default). The first successful round carries `event=started`; the first round after
+ * 30 min by default). Each tracker hears `event=started` the first time it is reached (also after a
+ * fail-over); the first round after
  * `completed$` emits carries `event=completed` (at once if the last round succeeded, else at the
  * next retry), exactly once. Unsubscribing cancels any request in flight and sends
  * `event=stopped` to the last tracker that answered, fire and forget, bounded by
@@ -128,7 +129,7 @@ export function announce$(input: AnnounceInput, deps: AnnounceDeps): Observable<
     const trackerIds = new Map<string, string>();
     const completedRequested = new BehaviorSubject(false);
     let lastWorking: string | undefined;
-    let startedSent = false;
+    const startedTo = new Set<string>();
     let completedSent = false;
     let failures = 0;
 
@@ -149,8 +150,9 @@ export function announce$(input: AnnounceInput, deps: AnnounceDeps): Observable<
       };
     };
 
-    const nextEvent = (): AnnounceEventName | undefined => {
-      if (!startedSent) return 'started';
+    // Each tracker hears `started` the first time we reach it, even after a fail-over.
+    const nextEvent = (tracker: string): AnnounceEventName | undefined => {
+      if (!startedTo.has(tracker)) return 'started';
       return completedRequested.value && !completedSent ? 'completed' : undefined;
     };
 
@@ -175,7 +177,7 @@ export function announce$(input: AnnounceInput, deps: AnnounceDeps): Observable<
       tiers = promoteTracker(tiers, tracker);
       lastWorking = tracker;
       failures = 0;
-      if (event === 'started') startedSent = true;
+      if (event === 'started') startedTo.add(tracker);
       if (event === 'completed') completedSent = true;
       if (response.trackerId !== undefined) trackerIds.set(tracker, response.trackerId);
       const interval = clampInterval(response, bounds);
@@ -203,11 +205,11 @@ export function announce$(input: AnnounceInput, deps: AnnounceDeps): Observable<
 
     const round = (): Observable<Step> =>
       defer(() => {
-        const event = nextEvent();
         const order = announceOrder(tiers);
         const tryFrom = (index: number): Observable<Step> => {
           const tracker = order[index];
           if (tracker === undefined) return defer(() => of(...allFailed()));
+          const event = nextEvent(tracker);
           return attempt(tracker, event).pipe(
             mergeMap((result) =>
               result.ok
