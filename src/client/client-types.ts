@@ -1,0 +1,48 @@
+import type { Observable } from 'rxjs';
+import type { Metainfo } from '../metainfo/metainfo.js';
+import type { PeerAddress } from '../tracker/announce-types.js';
+import type { TorrentEvent } from './torrent-events.js';
+
+export interface ClientOptions {
+  /** Listening port for incoming peers; default 6881, the next free one if taken. 0 = any. */
+  readonly port?: number;
+  /** Address to listen on; default '0.0.0.0'. */
+  readonly host?: string;
+  /** Connections per torrent; default 50. */
+  readonly maxPeersPerTorrent?: number;
+  /** Connections for the whole client; default 200. */
+  readonly maxConnections?: number;
+  /** Bytes of unfinished pieces in memory per client, in MiB; default 64. */
+  readonly memoryBudgetMiB?: number;
+  /** Interval of `progress` events in ms; default 1000. */
+  readonly progressInterval?: number;
+}
+
+export interface AddOptions {
+  /** Folder the torrent's content lives in (`name` or `name/...` below it). */
+  readonly dir: string;
+  /** Peers to dial besides the trackers' (`--peer HOST:PORT`). */
+  readonly peers?: readonly PeerAddress[];
+  /** Keep seeding after the download completes (the stream then never completes by itself). */
+  readonly seed?: boolean;
+  /** Do not announce to the torrent's trackers. */
+  readonly noTrackers?: boolean;
+}
+
+export interface Client {
+  /** The port the client listens on (known once `listening` resolved). */
+  readonly port: number;
+  readonly listening: Promise<number>;
+  /**
+   * Runs a torrent: subscribing starts it (check existing data, announce, connect, download,
+   * seed), unsubscribing stops it gracefully (tracker `stopped`, pending writes flushed).
+   * Completes after `done` unless `seed` is set.
+   */
+  add(torrent: Metainfo, options: AddOptions): Observable<TorrentEvent>;
+  pause(infoHash: string): void;
+  resume(infoHash: string): void;
+  /** Every torrent's latest progress, whenever any changes. */
+  readonly torrents$: Observable<readonly import('./torrent-events.js').TorrentProgress[]>;
+  /** Stops every torrent, flushes the disk, closes the port and all sockets, workers, timers. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,177 @@
+/**
+ * The TCP edge of the peer session: `node:net` sockets as `Observable<Connection>`.
+ *
+ * `connectTcp(address)` is cold: subscribing dials, the one `Connection` is emitted once the
+ * socket is connected, and unsubscribing destroys the socket (at any stage). A failed or slow
+ * dial errors the Observable with a typed `ConnectionError` (`connect-timeout`,
+ * `connect-refused`, `unreachable`, …). `acceptTcp(socket)` wraps a socket a server accepted,
+ * with the same ownership.
+ *
+ * The Connection reads in flowing mode only while `data$` has a subscriber and `pause()` was not
+ * called; `write(chunks)` corks the socket and writes each chunk (Node turns them into one
+ * `writev`), and returns false above the socket's high-water mark until `drain$`.
+ */
+import * as net from 'node:net';
+import { Observable } from 'rxjs';
+import { ConnectionError } from '../peer/connection-error.js';
+import type { Connection, PeerAddress } from '../peer/connection.js';
+
+export interface ConnectTcpOptions {
+  /** ms from subscribing to connected; default 10 000. */
+  readonly connectTimeout?: number;
+}
+
+export function connectTcp(address: PeerAddress, options: ConnectTcpOptions = {}): Observable<Connection> {
+  const ms = options.connectTimeout ?? 10_000;
+  return new Observable<Connection>((subscriber) => {
+    const socket = net.connect({ host: address.host, port: address.port, noDelay: true });
+    const timer = setTimeout(() => {
+      subscriber.error(new ConnectionError({ kind: 'connect-timeout', ms }));
+    }, ms);
+    const onError = (err: Error): void => {
+      clearTimeout(timer);
+      subscriber.error(toConnectionError(err));
+    };
+    socket.once('error', onError);
+    socket.once('connect', () => {
+      clearTimeout(timer);
+      socket.off('error', onError);
+      subscriber.next(socketConnection(socket, address, []));
+    });
+    return () => {
+      clearTimeout(timer);
+      socket.destroy();
+    };
+  });
+}
+
+export interface AcceptTcpOptions {
+  /** Bytes the listener read past the handshake: `data$` delivers them first. */
+  readonly head?: readonly Uint8Array[];
+}
+
+/** An accepted socket as a Connection; unsubscribing destroys it. */
+export function acceptTcp(socket: net.Socket, options: AcceptTcpOptions = {}): Observable<Connection> {
+  return new Observable<Connection>((subscriber) => {
+    socket.setNoDelay(true);
+    const address = { host: socket.remoteAddress ?? '', port: socket.remotePort ?? 0 };
+    subscriber.next(socketConnection(socket, address, options.head ?? []));
+    return () => {
+      socket.destroy();
+    };
+  });
+}
+
+/** Maps Node's socket errors (by `code`) onto `ConnectionError` kinds. */
+export function toConnectionError(err: unknown): ConnectionError {
+  if (err instanceof ConnectionError) return err;
+  const code = errorCode(err);
+  const message = err instanceof Error ? err.message : String(err);
+  switch (code) {
+    case 'ECONNREFUSED':
+      return new ConnectionError({ kind: 'connect-refused' });
+    case 'ECONNRESET':
+    case 'EPIPE':
+    case 'ECONNABORTED':
+      return new ConnectionError({ kind: 'reset', code });
+    case 'ETIMEDOUT':
+      return new ConnectionError({ kind: 'timeout' });
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+    case 'ENETDOWN':
+    case 'EHOSTDOWN':
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new ConnectionError({ kind: 'unreachable', code });
+    default:
+      return new ConnectionError({ kind: 'io', code: code ?? 'UNKNOWN', message });
+  }
+}
+
+function errorCode(err: unknown): string | undefined {
+  if (typeof err !== 'object' || err === null || !('code' in err)) return undefined;
+  return typeof err.code === 'string' ? err.code : undefined;
+}
+
+function socketConnection(socket: net.Socket, remoteAddress: PeerAddress, head: readonly Uint8Array[]): Connection {
+  // Remember how the socket ended, so a late `data$` subscriber still learns it.
+  let failure: ConnectionError | undefined;
+  let ended = false;
+  let paused = false;
+  let readers = 0;
+  socket.on('error', (err) => {
+    failure ??= toConnectionError(err);
+  });
+  socket.once('end', () => {
+    ended = true;
+  });
+  socket.once('close', () => {
+    ended = true;
+  });
+
+  const data$ = new Observable<Uint8Array>((subscriber) => {
+    for (const chunk of head) subscriber.next(chunk);
+    if (failure !== undefined) {
+      subscriber.error(failure);
+      return undefined;
+    }
+    if (ended || socket.destroyed) {
+      subscriber.complete();
+      return undefined;
+    }
+    const onData = (chunk: Buffer): void => subscriber.next(chunk);
+    const onError = (err: Error): void => subscriber.error(failure ?? toConnectionError(err));
+    const onEnd = (): void => {
+      if (failure !== undefined) subscriber.error(failure);
+      else subscriber.complete();
+    };
+    socket.on('error', onError);
+    socket.on('end', onEnd);
+    socket.on('close', onEnd);
+    readers++;
+    socket.on('data', onData);
+    if (!paused) socket.resume();
+    return () => {
+      readers--;
+      socket.off('data', onData);
+      socket.off('error', onError);
+      socket.off('end', onEnd);
+      socket.off('close', onEnd);
+      // Without a reader, flowing mode would drop data on the floor.
+      if (readers === 0 && !socket.destroyed) socket.pause();
+    };
+  });
+
+  const drain$ = new Observable<void>((subscriber) => {
+    const onDrain = (): void => subscriber.next();
+    socket.on('drain', onDrain);
+    return () => {
+      socket.off('drain', onDrain);
+    };
+  });
+
+  return {
+    remoteAddress,
+    data$,
+    drain$,
+    write: (chunks) => {
+      if (socket.destroyed || !socket.writable) return false;
+      socket.cork();
+      for (const chunk of chunks) socket.write(chunk);
+      socket.uncork();
+      return !socket.writableNeedDrain;
+    },
+    pause: () => {
+      paused = true;
+      socket.pause();
+    },
+    resume: () => {
+      paused = false;
+      if (readers > 0) socket.resume();
+    },
+    close: () => {
+      socket.destroy();
+    },
+  };
+}

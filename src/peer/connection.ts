@@ -1,0 +1,41 @@
+import type { Observable } from 'rxjs';
+
+/** Where a peer listens: a host name or IP literal and a TCP port. */
+export interface PeerAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/**
+ * One open byte stream to a peer, as the peer session sees it. The TCP edge
+ * (`src/io/tcp-connection.ts`) implements it over `node:net`; specs use an in-memory fake.
+ *
+ * A `Connection` is what an `Observable<Connection>` emits once connected; that Observable owns
+ * the socket: unsubscribing it destroys the socket. The session subscribes to `data$` once.
+ */
+export interface Connection {
+  readonly remoteAddress: PeerAddress;
+  /**
+   * Received chunks, in order. Completes when the peer ends the stream; errors with a
+   * `ConnectionError` (`reset`, `timeout`, …). Chunks are never reused by the edge: a view into
+   * one stays valid for as long as it is held.
+   */
+  readonly data$: Observable<Uint8Array>;
+  /**
+   * Emits each time the send buffer has drained after `write` returned false. Never errors:
+   * failures arrive on `data$`.
+   */
+  readonly drain$: Observable<void>;
+  /**
+   * Queues `chunks` as one vectored write (no concatenation). Returns false when the send buffer
+   * is above its high-water mark: the caller should stop sending bulk data until `drain$`.
+   * Writing to a closed connection does nothing and returns false.
+   */
+  write(chunks: readonly Uint8Array[]): boolean;
+  /** Stops reading from the socket (the kernel buffer fills and TCP slows the peer down). */
+  pause(): void;
+  /** Reads again after `pause`. */
+  resume(): void;
+  /** Destroys the connection at once; `data$` completes. */
+  close(): void;
+}

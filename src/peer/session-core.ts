@@ -1,0 +1,469 @@
+/**
+ * The live part of a peer session: one `SessionCore` per open connection. It is the state of
+ * the four choke/interest flags, the peer's pieces, our request pipeline and the peer's upload
+ * queue, and it turns each received message and each command into writes and `PeerEvent`s.
+ *
+ * It is driven from `liveSession` (the Observable shell) and never throws at its callers: every
+ * failure becomes `close(reason)`, which emits `closed` and completes. All time is
+ * `scheduler.now()` and `scheduler.schedule`.
+ */
+import type { SchedulerLike, Subscription } from 'rxjs';
+import { Bitfield } from '../pieces/bitfield.js';
+import { PiecesError } from '../pieces/pieces-error.js';
+import { encodeMessage, encodePieceHeader } from '../wire/encode-message.js';
+import { encodeHandshake, encodeReserved } from '../wire/handshake.js';
+import type { Handshake } from '../wire/handshake.js';
+import { EXTENDED_HANDSHAKE_ID, KEEP_ALIVE } from '../wire/messages.js';
+import type { PeerMessage } from '../wire/messages.js';
+import type { Connection } from './connection.js';
+import { decodeExtensionHandshake, encodeExtensionHandshake } from './extension-handshake.js';
+import type { BlockRequest, CloseReason, PeerCommand, PeerEvent } from './peer-events.js';
+import type { ResolvedPeerSessionOptions } from './peer-session-options.js';
+import { pipelineDepth } from './pipeline-depth.js';
+import { RequestPipeline } from './request-pipeline.js';
+import { UploadQueue } from './upload-queue.js';
+
+export interface SessionCoreInput {
+  readonly infoHash: Uint8Array;
+  readonly ourPeerId: Uint8Array;
+  readonly pieceCount: number;
+  readonly ourBitfield: Uint8Array;
+}
+
+export type SessionSink = (event: PeerEvent) => void;
+
+/** We always offer BEP 6 and BEP 10. */
+const OUR_RESERVED = encodeReserved({ fast: true, extended: true });
+
+export class SessionCore {
+  private phase: 'handshaking' | 'live' | 'closed' = 'handshaking';
+  private fast = false;
+  private amChoking = true;
+  private amInterested = false;
+  private peerChoking = true;
+  private peerInterested = false;
+  private paused = false;
+  private writable = true;
+  private sawPieces = false;
+  private peerReqq: number | undefined = undefined;
+  private readonly ours: Bitfield;
+  private theirs: Bitfield;
+  private readonly allowedFast = new Set<number>();
+  private readonly pipeline: RequestPipeline;
+  private readonly uploads = new UploadQueue();
+  private lastSent: number;
+  private lastReceived: number;
+  private bytesDown = 0;
+  private bytesUp = 0;
+  private rateDown = 0;
+  private handshakeTimer: Subscription | undefined;
+  private idleTimer: Subscription | undefined;
+  private keepAliveTimer: Subscription | undefined;
+  private rateTimer: Subscription | undefined;
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly input: SessionCoreInput,
+    private readonly options: ResolvedPeerSessionOptions,
+    private readonly scheduler: SchedulerLike,
+    private readonly emit: SessionSink,
+    private readonly onLive: () => void,
+    private readonly onClosed: () => void,
+  ) {
+    this.ours = Bitfield.fromBytes(input.ourBitfield, input.pieceCount);
+    this.theirs = new Bitfield(input.pieceCount);
+    this.pipeline = new RequestPipeline(2 * options.maxPipeline);
+    this.lastSent = this.lastReceived = scheduler.now();
+  }
+
+  get closed(): boolean {
+    return this.phase === 'closed';
+  }
+
+  /** Sends our handshake; with no handshake in hand yet, starts the handshake timeout. */
+  start(theirHandshake: Handshake | undefined): void {
+    this.emit({ type: 'connected', address: this.connection.remoteAddress });
+    if (this.closed) return;
+    this.send([encodeHandshake({ infoHash: this.input.infoHash, peerId: this.input.ourPeerId, reserved: OUR_RESERVED })]);
+    if (theirHandshake !== undefined) {
+      this.onHandshake(theirHandshake);
+    } else {
+      const ms = this.options.handshakeTimeout;
+      this.handshakeTimer = this.after(ms, () => this.close({ kind: 'handshake-timeout', ms }));
+    }
+  }
+
+  onHandshake(h: Handshake): void {
+    this.handshakeTimer?.unsubscribe();
+    if (!sameBytes(h.infoHash, this.input.infoHash)) {
+      this.close({ kind: 'wrong-info-hash', infoHash: h.infoHash });
+      return;
+    }
+    if (sameBytes(h.peerId, this.input.ourPeerId)) {
+      this.close({ kind: 'self-connection' });
+      return;
+    }
+    this.fast = h.extensions.fast;
+    this.send(this.openingMessages(h.extensions.extended));
+    this.phase = 'live';
+    this.lastReceived = this.scheduler.now();
+    this.armIdle(this.options.idleTimeout);
+    this.armKeepAlive(this.options.keepAliveInterval);
+    this.armRate();
+    this.onLive();
+    if (this.closed) return;
+    this.emit({ type: 'handshake', peerId: h.peerId, extensions: h.extensions });
+  }
+
+  onMessage(m: PeerMessage): void {
+    if (this.closed) return;
+    this.lastReceived = this.scheduler.now();
+    switch (m.type) {
+      case 'keep-alive':
+      case 'port':
+      case 'unknown':
+        return;
+      case 'choke':
+        return this.onChoke();
+      case 'unchoke':
+        if (!this.peerChoking) return;
+        this.peerChoking = false;
+        this.emit({ type: 'unchoked' });
+        return this.offerWant();
+      case 'interested':
+      case 'not-interested':
+        if (this.peerInterested === (m.type === 'interested')) return;
+        this.peerInterested = m.type === 'interested';
+        return this.emit({ type: m.type });
+      case 'have':
+        return this.onHave(m.index);
+      case 'bitfield':
+        return this.onPieces(m.type, () => Bitfield.fromBytes(m.bits, this.input.pieceCount));
+      case 'have-all':
+        return this.onPieces(m.type, () => Bitfield.full(this.input.pieceCount));
+      case 'have-none':
+        return this.onPieces(m.type, () => new Bitfield(this.input.pieceCount));
+      case 'piece':
+        return this.onBlock(m.index, m.begin, m.block);
+      case 'request':
+        return this.onPeerRequest({ index: m.index, begin: m.begin, length: m.length });
+      case 'cancel':
+        return this.onPeerCancel({ index: m.index, begin: m.begin, length: m.length });
+      case 'reject':
+        return this.onReject({ index: m.index, begin: m.begin, length: m.length });
+      case 'suggest':
+        if (!this.fast) this.close({ kind: 'unexpected-message', message: m.type });
+        return;
+      case 'allowed-fast':
+        if (!this.fast) return this.close({ kind: 'unexpected-message', message: m.type });
+        if (m.index >= this.input.pieceCount || this.allowedFast.has(m.index)) return;
+        this.allowedFast.add(m.index);
+        return this.emit({ type: 'allowed-fast', index: m.index });
+      case 'extended':
+        if (m.id !== EXTENDED_HANDSHAKE_ID) return;
+        return this.onExtensionHandshake(m.payload);
+    }
+  }
+
+  onCommand(c: PeerCommand): void {
+    if (this.closed) return;
+    try {
+      this.command(c);
+    } catch (err) {
+      this.close({ kind: 'bad-command', command: c.type, message: err instanceof Error ? err.message : String(err) });
+    }
+  }
+
+  onDrain(): void {
+    this.writable = true;
+    this.flushUploads();
+  }
+
+  /** Emits `closed` (once), stops every timer and completes. */
+  close(reason: CloseReason): void {
+    if (this.closed) return;
+    this.dispose();
+    this.emit({ type: 'closed', reason });
+    this.onClosed();
+  }
+
+  /** Stops every timer without emitting: the subscriber left. */
+  dispose(): void {
+    this.phase = 'closed';
+    for (const timer of [this.handshakeTimer, this.idleTimer, this.keepAliveTimer, this.rateTimer]) timer?.unsubscribe();
+    this.pipeline.dispose();
+    this.uploads.clear();
+  }
+
+  private command(c: PeerCommand): void {
+    switch (c.type) {
+      case 'request':
+        return this.request({ index: c.index, begin: c.begin, length: c.length });
+      case 'cancel': {
+        const request = { index: c.index, begin: c.begin, length: c.length };
+        if (this.pipeline.abandon(request)) this.send([encodeMessage({ type: 'cancel', ...request })]);
+        return;
+      }
+      case 'interested':
+      case 'not-interested':
+        if (this.amInterested === (c.type === 'interested')) return;
+        this.amInterested = c.type === 'interested';
+        return this.send([encodeMessage({ type: c.type })]);
+      case 'choke':
+        return this.chokePeer();
+      case 'unchoke':
+        if (!this.amChoking) return;
+        this.amChoking = false;
+        return this.send([encodeMessage({ type: 'unchoke' })]);
+      case 'have':
+        this.ours.set(c.index);
+        return this.send([encodeMessage({ type: 'have', index: c.index })]);
+      case 'piece': {
+        const request = this.uploads.take(c.index, c.begin, c.data.length);
+        if (request === undefined) return;
+        if (this.writable) this.sendPiece(request, c.data);
+        else this.uploads.defer({ request, data: c.data });
+        return;
+      }
+      case 'pause':
+        if (this.paused) return;
+        this.paused = true;
+        this.connection.pause();
+        this.idleTimer?.unsubscribe();
+        return this.pipeline.suspendTimers();
+      case 'resume':
+        if (!this.paused) return;
+        this.paused = false;
+        this.connection.resume();
+        this.lastReceived = this.scheduler.now();
+        this.armIdle(this.options.idleTimeout);
+        return this.pipeline.rearmTimers((r) => this.armRequestTimeout(r));
+      case 'close':
+        return this.close({ kind: 'local-close' });
+    }
+  }
+
+  private request(request: BlockRequest): void {
+    const { index, length } = request;
+    if (index >= this.input.pieceCount || length <= 0 || length > this.options.maxBlockLength) {
+      throw new RangeError(`request ${index}:${request.begin}:${length} is outside the torrent or the block limit`);
+    }
+    if (this.pipeline.has(request)) return;
+    if (this.peerChoking && !this.allowedFast.has(index)) {
+      return this.emit({ type: 'requests-dropped', requests: [request], reason: 'choked' });
+    }
+    if (this.pipeline.size >= this.pipelineCap()) {
+      return this.emit({ type: 'requests-dropped', requests: [request], reason: 'full' });
+    }
+    this.pipeline.add(request, this.paused ? undefined : this.armRequestTimeout(request));
+    this.send([encodeMessage({ type: 'request', ...request })]);
+  }
+
+  private onChoke(): void {
+    if (this.peerChoking) return;
+    this.peerChoking = true;
+    this.emit({ type: 'choked' });
+    // BEP 6: a choke no longer cancels requests; each one gets a piece or a reject.
+    if (this.fast || this.pipeline.size === 0 || this.closed) return;
+    this.emit({ type: 'requests-dropped', requests: this.pipeline.abandonAll(), reason: 'choked' });
+  }
+
+  private onHave(index: number): void {
+    if (index >= this.input.pieceCount) {
+      this.close({ kind: 'have-out-of-range', index, pieceCount: this.input.pieceCount });
+      return;
+    }
+    this.sawPieces = true;
+    if (this.theirs.set(index)) this.emit({ type: 'have', index });
+  }
+
+  /** A bitfield, have-all or have-none: only before any other piece news, and BEP 6 ones with BEP 6. */
+  private onPieces(type: 'bitfield' | 'have-all' | 'have-none', read: () => Bitfield): void {
+    if (this.sawPieces || (type !== 'bitfield' && !this.fast)) {
+      this.close({ kind: 'unexpected-message', message: type });
+      return;
+    }
+    try {
+      this.theirs = read();
+    } catch (err) {
+      if (!(err instanceof PiecesError)) throw err;
+      this.close({ kind: 'bad-bitfield', error: err.detail });
+      return;
+    }
+    this.sawPieces = true;
+    this.emit({ type: 'bitfield', pieces: this.theirs.clone() });
+  }
+
+  private onBlock(index: number, begin: number, data: Uint8Array): void {
+    const request = this.pipeline.settle(index, begin, data.length);
+    if (request === undefined) {
+      if (this.pipeline.forget(index, begin, data.length)) {
+        this.bytesDown += data.length;
+        return;
+      }
+      this.close({ kind: 'unrequested-block', index, begin, length: data.length });
+      return;
+    }
+    this.bytesDown += data.length;
+    this.emit({ type: 'block', index, begin, data });
+    this.offerWant();
+  }
+
+  private onReject(request: BlockRequest): void {
+    if (!this.fast) {
+      this.close({ kind: 'unexpected-message', message: 'reject' });
+      return;
+    }
+    // A reject for a request we abandoned (or never sent) is dropped: BEP 6 only says SHOULD close.
+    if (this.pipeline.settle(request.index, request.begin, request.length) === undefined) {
+      this.pipeline.forget(request.index, request.begin, request.length);
+      return;
+    }
+    this.emit({ type: 'rejected', request });
+    this.offerWant();
+  }
+
+  private onPeerRequest(request: BlockRequest): void {
+    const { index, begin, length } = request;
+    if (index >= this.input.pieceCount || length === 0 || length > this.options.maxRequestLength) {
+      this.close({ kind: 'bad-request', index, begin, length });
+      return;
+    }
+    if (this.amChoking || !this.ours.get(index)) {
+      // BEP 3 drops such a request silently; BEP 6 answers it with a reject.
+      if (this.fast) this.send([encodeMessage({ type: 'reject', ...request })]);
+      return;
+    }
+    if (this.uploads.has(request)) return;
+    if (this.uploads.size >= this.options.maxQueuedRequests) {
+      this.close({ kind: 'request-flood', max: this.options.maxQueuedRequests });
+      return;
+    }
+    this.uploads.add(request);
+    this.emit({ type: 'request', request });
+  }
+
+  private onPeerCancel(request: BlockRequest): void {
+    if (!this.uploads.remove(request)) return;
+    if (this.fast) this.send([encodeMessage({ type: 'reject', ...request })]);
+    this.emit({ type: 'cancel', request });
+  }
+
+  private onExtensionHandshake(payload: Uint8Array): void {
+    const { client, reqq } = decodeExtensionHandshake(payload);
+    this.peerReqq = reqq;
+    this.emit({ type: 'extended-handshake', client, reqq });
+  }
+
+  private chokePeer(): void {
+    if (this.amChoking) return;
+    this.amChoking = true;
+    const dropped = this.uploads.clear();
+    // BEP 6: choke first, then reject what was queued, so the peer does not re-request it.
+    const rejects = this.fast ? dropped.map((r) => encodeMessage({ type: 'reject', ...r })) : [];
+    this.send([encodeMessage({ type: 'choke' }), ...rejects]);
+  }
+
+  /** The first messages after the handshakes: our pieces (BEP 3 / BEP 6), then BEP 10's. */
+  private openingMessages(peerHasExtensions: boolean): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    if (this.fast && this.ours.isComplete) out.push(encodeMessage({ type: 'have-all' }));
+    else if (this.fast && this.ours.isEmpty) out.push(encodeMessage({ type: 'have-none' }));
+    else if (!this.ours.isEmpty) out.push(encodeMessage({ type: 'bitfield', bits: this.ours.toBytes() }));
+    if (peerHasExtensions) {
+      const payload = encodeExtensionHandshake({
+        client: this.options.clientName,
+        reqq: this.options.maxQueuedRequests,
+        ...(this.options.listenPort === undefined ? {} : { port: this.options.listenPort }),
+      });
+      out.push(encodeMessage({ type: 'extended', id: EXTENDED_HANDSHAKE_ID, payload }));
+    }
+    return out;
+  }
+
+  private pipelineCap(): number {
+    return Math.min(this.options.maxPipeline, this.peerReqq ?? this.options.maxPipeline);
+  }
+
+  /** Tells the supervisor how many more requests would fill the pipeline, when it can take any. */
+  private offerWant(): void {
+    if (this.phase !== 'live' || this.peerChoking) return;
+    const depth = pipelineDepth(this.rateDown, {
+      blockSize: this.options.blockSize,
+      horizon: this.options.pipelineHorizon,
+      min: this.options.minPipeline,
+      max: this.pipelineCap(),
+    });
+    const count = depth - this.pipeline.size;
+    if (count > 0) this.emit({ type: 'want', count });
+  }
+
+  private send(chunks: Uint8Array[]): void {
+    if (this.closed || chunks.length === 0) return;
+    if (!this.connection.write(chunks)) this.writable = false;
+    this.lastSent = this.scheduler.now();
+  }
+
+  private sendPiece(request: BlockRequest, data: Uint8Array): void {
+    this.send([encodePieceHeader(request.index, request.begin, data.length), data]);
+    this.bytesUp += data.length;
+  }
+
+  private flushUploads(): void {
+    while (this.writable && !this.closed) {
+      const next = this.uploads.nextPending();
+      if (next === undefined) return;
+      this.sendPiece(next.request, next.data);
+    }
+  }
+
+  private armRequestTimeout(request: BlockRequest): Subscription {
+    return this.after(this.options.requestTimeout, () => {
+      if (!this.pipeline.abandon(request)) return;
+      this.send([encodeMessage({ type: 'cancel', ...request })]);
+      this.emit({ type: 'request-timeout', request });
+      this.offerWant();
+    });
+  }
+
+  /** Idle and keep-alive re-check lazily: one timer each, moved only when it fires. */
+  private armIdle(delay: number): void {
+    this.idleTimer = this.after(delay, () => {
+      const silent = this.scheduler.now() - this.lastReceived;
+      if (silent >= this.options.idleTimeout) this.close({ kind: 'idle-timeout', ms: this.options.idleTimeout });
+      else this.armIdle(this.options.idleTimeout - silent);
+    });
+  }
+
+  private armKeepAlive(delay: number): void {
+    this.keepAliveTimer = this.after(delay, () => {
+      const quiet = this.scheduler.now() - this.lastSent;
+      if (quiet >= this.options.keepAliveInterval) this.send([encodeMessage(KEEP_ALIVE)]);
+      this.armKeepAlive(this.options.keepAliveInterval - (this.scheduler.now() - this.lastSent));
+    });
+  }
+
+  private armRate(): void {
+    const period = this.options.rateInterval;
+    this.rateTimer = this.after(period, () => {
+      this.rateDown = (this.bytesDown * 1000) / period;
+      const up = (this.bytesUp * 1000) / period;
+      this.bytesDown = this.bytesUp = 0;
+      this.armRate();
+      this.emit({ type: 'rate', down: this.rateDown, up });
+      this.offerWant();
+    });
+  }
+
+  private after(ms: number, work: () => void): Subscription {
+    return this.scheduler.schedule(() => {
+      if (!this.closed) work();
+    }, ms);
+  }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
