@@ -1,0 +1,227 @@
+/**
+ * `runTorrent`: one torrent's whole life as one cold Observable of `TorrentEvent`s.
+ *
+ *   checking ──▶ downloading ──▶ (done) ──▶ seeding …            paused ⇄ running
+ *
+ * Subscribing checks the data already on disk (hash every piece that is there), then runs the
+ * tracker actor and the supervisor until every piece is verified and on disk; with `seed` it
+ * keeps serving peers. `pause$` stops the swarm (not the torrent) and starts it again from what is
+ * on disk. Unsubscribing stops it: the tracker hears `stopped`, sessions close. Failures are
+ * `error` / `warning` events; the stream itself never errors.
+ */
+import {
+  BehaviorSubject, EMPTY, Observable, type SchedulerLike, catchError, concat, defer, distinctUntilChanged,
+  filter, ignoreElements, map, merge, mergeMap, of, range, share, switchMap, takeWhile, tap,
+} from 'rxjs';
+import { pieceLength } from '../metainfo/file-layout.js';
+import type { Metainfo } from '../metainfo/metainfo.js';
+import { Bitfield } from '../pieces/bitfield.js';
+import type { PeerAddress } from '../peer/connection.js';
+import type { PeerEvent } from '../peer/peer-events.js';
+import type { PeerSessionInput } from '../peer/peer-session.js';
+import type { PeerSessionOptions } from '../peer/peer-session-options.js';
+import { announce$, type TrackerTransport } from '../tracker/announce.js';
+import { supervisor } from '../torrent/supervisor.js';
+import type { ConnectionSlots, PeerCandidate, PieceStore, SupervisorEvent, SwarmStats } from '../torrent/supervisor-types.js';
+import type { TorrentEvent, TorrentProgress, TorrentState } from './torrent-events.js';
+
+export interface RunTorrentInput {
+  readonly meta: Metainfo;
+  readonly store: PieceStore;
+  readonly peerId: Uint8Array;
+  readonly port: number;
+  readonly peers: readonly PeerAddress[];
+  readonly incoming$: Observable<PeerCandidate>;
+  readonly selfAddresses: readonly PeerAddress[];
+  readonly seed: boolean;
+  readonly noTrackers: boolean;
+  readonly maxPeers: number;
+  readonly memoryBudget: number;
+  readonly progressInterval: number;
+  readonly paused$: Observable<boolean>;
+  readonly session?: PeerSessionOptions;
+  /** Creates what must exist before any piece lands (zero-length files). */
+  readonly prepare: () => Observable<unknown>;
+}
+
+export interface RunTorrentDeps {
+  readonly scheduler: SchedulerLike;
+  readonly random: () => number;
+  readonly now: () => number;
+  readonly session: (input: PeerSessionInput) => Observable<PeerEvent>;
+  readonly transport: TrackerTransport;
+  readonly slots?: ConnectionSlots;
+}
+
+const CHECK_CONCURRENCY = 4;
+
+export function runTorrent(input: RunTorrentInput, deps: RunTorrentDeps): Observable<TorrentEvent> {
+  const { meta } = input;
+  const infoHash = meta.infoHashHex;
+  const lengthOf = (index: number): number => pieceLength(meta, index);
+  return defer(() => {
+    const started = deps.now();
+    const have = new Bitfield(meta.pieceCount);
+    const completed$ = new BehaviorSubject<boolean>(false);
+    let checked = 0;
+    let bytesDone = 0;
+    let state: TorrentState = 'checking';
+    let stats: SwarmStats = {
+      type: 'stats', received: 0, uploaded: 0, failed: 0, downRate: 0, upRate: 0, peers: 0, seeds: 0, piecesDone: 0,
+    };
+    // Counters survive pauses: each swarm run starts from zero, so earlier runs are banked here.
+    let banked = { received: 0, uploaded: 0, failed: 0 };
+    const stateEvent = (next: TorrentState): TorrentEvent => {
+      state = next;
+      return { type: 'state', infoHash, state: next };
+    };
+    const progress = (): TorrentProgress => ({
+      type: 'progress', infoHash, name: meta.name, state,
+      piecesDone: have.count, pieceCount: meta.pieceCount, bytesDone, totalBytes: meta.totalLength,
+      received: banked.received + stats.received, uploaded: banked.uploaded + stats.uploaded,
+      failed: banked.failed + stats.failed, checked,
+      downRate: stats.downRate, upRate: stats.upRate, peers: stats.peers, seeds: stats.seeds,
+    });
+    const doneEvent = (): TorrentEvent => ({
+      type: 'done', infoHash, name: meta.name,
+      received: banked.received + stats.received, uploaded: banked.uploaded + stats.uploaded,
+      failed: banked.failed + stats.failed, checked, seconds: (deps.now() - started) / 1000,
+    });
+
+    const check$ = range(0, meta.pieceCount).pipe(
+      mergeMap((index) => input.store.read(index, 0, lengthOf(index)).pipe(
+        mergeMap((data) => input.store.verify(index, data)),
+        map((ok) => ({ index, ok })),
+        catchError(() => of({ index, ok: false })),
+      ), CHECK_CONCURRENCY),
+      tap(({ index, ok }) => {
+        if (!ok) return;
+        have.set(index);
+        checked += 1;
+        bytesDone += lengthOf(index);
+      }),
+      ignoreElements(),
+    );
+
+    // The tracker actor runs for the torrent's whole life (also while paused: peers keep coming).
+    const trackerPeers$ = input.noTrackers || meta.announce.length === 0 ? EMPTY : announce$({
+      tiers: meta.announce,
+      infoHash: meta.infoHash,
+      peerId: input.peerId,
+      port: input.port,
+      stats: () => ({
+        uploaded: banked.uploaded + stats.uploaded,
+        downloaded: banked.received + stats.received,
+        left: meta.totalLength - bytesDone,
+      }),
+      completed$: completed$.pipe(filter(Boolean)),
+    }, { scheduler: deps.scheduler, random: deps.random, transport: deps.transport }).pipe(share());
+
+    // Every address heard of, so a swarm started again after a pause knows them all at once.
+    const known = new Map<string, PeerAddress>(input.peers.map((address) => [`${address.host}:${address.port}`, address]));
+    const dial = (address: PeerAddress): PeerCandidate => ({ kind: 'dial', address });
+    const candidates$ = merge(
+      defer(() => of(...[...known.values()].map(dial))),
+      trackerPeers$.pipe(
+        mergeMap((update) => (update.type === 'peers' ? update.peers : [])),
+        tap((address) => known.set(`${address.host}:${address.port}`, address)),
+        map(dial),
+      ),
+      input.incoming$,
+    );
+
+    const trackerNotes$: Observable<TorrentEvent> = trackerPeers$.pipe(
+      mergeMap((update): TorrentEvent[] => {
+        switch (update.type) {
+          case 'warning':
+            return [{ type: 'warning', infoHash, message: `tracker ${update.tracker}: ${update.message}` }];
+          case 'tracker-error':
+            return [{ type: 'warning', infoHash, message: `tracker ${update.tracker}: ${update.error.message}` }];
+          case 'peers':
+          case 'all-failed':
+            return [];
+        }
+      }),
+    );
+
+    const swarm$ = (): Observable<TorrentEvent> => defer(() => {
+      banked = { received: banked.received + stats.received, uploaded: banked.uploaded + stats.uploaded, failed: banked.failed + stats.failed };
+      stats = { ...stats, received: 0, uploaded: 0, failed: 0, downRate: 0, upRate: 0, peers: 0, seeds: 0 };
+      const wasComplete = have.isComplete;
+      return concat(
+        of(stateEvent(wasComplete ? 'seeding' : 'downloading')),
+        wasComplete && !input.seed ? EMPTY : supervisor({
+          infoHash: meta.infoHash,
+          ourPeerId: input.peerId,
+          pieceCount: meta.pieceCount,
+          pieceLength: lengthOf,
+          have,
+          candidates$,
+          selfAddresses: input.selfAddresses,
+          options: {
+            maxPeers: input.maxPeers,
+            memoryBudget: input.memoryBudget,
+            seed: input.seed,
+            statsInterval: input.progressInterval,
+            ...(input.session ? { session: input.session } : {}),
+          },
+        }, {
+          scheduler: deps.scheduler, random: deps.random, session: deps.session, store: input.store,
+          ...(deps.slots ? { slots: deps.slots } : {}),
+        }).pipe(mergeMap((event) => translate(event))),
+      );
+    });
+
+    const translate = (event: SupervisorEvent): TorrentEvent[] => {
+      switch (event.type) {
+        case 'stats':
+          stats = event;
+          return [progress()];
+        case 'piece-verified':
+          bytesDone += lengthOf(event.index);
+          return [];
+        case 'complete':
+          bytesDone = meta.totalLength;
+          completed$.next(true);
+          return input.seed ? [doneEvent(), stateEvent('seeding'), progress()] : [doneEvent()];
+        case 'store-error':
+          return [{ type: 'error', infoHash, fatal: false, message: `piece ${event.index} was verified but not written: ${describe(event.error)}` }];
+        case 'piece-failed':
+        case 'peer-connected':
+        case 'peer-closed':
+          return [];
+      }
+    };
+
+    const alreadyDone$ = defer(() => {
+      if (!have.isComplete) return EMPTY;
+      completed$.next(true);
+      return of(doneEvent());
+    });
+
+    const run$ = input.paused$.pipe(
+      distinctUntilChanged(),
+      switchMap((paused) => (paused ? of(stateEvent('paused'), progress()) : swarm$())),
+    );
+
+    return concat(
+      of(stateEvent('checking')),
+      input.prepare().pipe(ignoreElements()),
+      check$,
+      of(progress()),
+      alreadyDone$,
+      defer(() => (have.isComplete && !input.seed ? EMPTY : merge(run$, trackerNotes$).pipe(
+        takeWhile((event) => input.seed || event.type !== 'done', true),
+      ))),
+    ).pipe(
+      catchError((error: unknown): TorrentEvent[] => [
+        { type: 'error', infoHash, fatal: true, message: describe(error) },
+        stateEvent('error'),
+      ]),
+    );
+  });
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

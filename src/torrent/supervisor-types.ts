@@ -1,0 +1,103 @@
+import type { Observable, SchedulerLike } from 'rxjs';
+import type { Bitfield } from '../pieces/bitfield.js';
+import type { PeerAddress } from '../peer/connection.js';
+import type { CloseReason, PeerEvent } from '../peer/peer-events.js';
+import type { AcceptedPeer, PeerSessionInput } from '../peer/peer-session.js';
+import type { PeerSessionOptions } from '../peer/peer-session-options.js';
+import type { PeerDirectoryOptions } from './peer-directory.js';
+
+/** A peer the supervisor may talk to: an address to dial, or a connection that dialled us. */
+export type PeerCandidate =
+  | { readonly kind: 'dial'; readonly address: PeerAddress }
+  | (AcceptedPeer & { readonly address: PeerAddress });
+
+/**
+ * Where verified pieces go and where uploads come from: the supervisor's only I/O. The client
+ * implements it over the shared hash pool and disk pool; specs hand in cold fakes.
+ */
+export interface PieceStore {
+  /** A buffer for one piece (shared memory, so the hash workers read it without a copy). */
+  allocate(length: number): Uint8Array;
+  /** True when the piece's SHA-1 matches the torrent's. Runs off the event loop. */
+  verify(index: number, data: Uint8Array): Observable<boolean>;
+  /** Writes a verified piece; emits once when it is on disk, or errors (typed `DiskError`). */
+  write(index: number, data: Uint8Array): Observable<unknown>;
+  /** Reads a block of a piece we have, for an upload. */
+  read(index: number, begin: number, length: number): Observable<Uint8Array>;
+}
+
+/** The client-wide connection ceiling, shared by every torrent's supervisor. */
+export interface ConnectionSlots {
+  tryAcquire(): boolean;
+  release(): void;
+}
+
+export interface SupervisorOptions {
+  /** Sessions at once for this torrent; default 50. */
+  readonly maxPeers?: number;
+  /** Bytes of unfinished pieces (buffers being filled, hashed or written) at most; default 64 MiB. */
+  readonly memoryBudget?: number;
+  /** Keep running once every piece is verified (seed); default false: complete the stream. */
+  readonly seed?: boolean;
+  /** Unchoke slots for uploading, besides the optimistic one; default 4. */
+  readonly uploadSlots?: number;
+  /** Period of the optimistic unchoke rotation, ms; default 30 s. */
+  readonly optimisticInterval?: number;
+  /** Period of the choke decision, ms; default 10 s. */
+  readonly chokeInterval?: number;
+  /** Period of `stats` events, ms; default 1 s. */
+  readonly statsInterval?: number;
+  /** Hash failures a peer may take part in before it is dropped and not redialled; default 3. */
+  readonly maxStrikes?: number;
+  readonly directory?: PeerDirectoryOptions;
+  readonly session?: PeerSessionOptions;
+}
+
+export interface SupervisorInput {
+  readonly infoHash: Uint8Array;
+  readonly ourPeerId: Uint8Array;
+  readonly pieceCount: number;
+  readonly pieceLength: (index: number) => number;
+  /** Pieces verified on disk at the start. The supervisor owns it from here and sets new ones. */
+  readonly have: Bitfield;
+  /** Every source of peers, merged: tracker batches, `--peer`, incoming connections. */
+  readonly candidates$: Observable<PeerCandidate>;
+  /** Addresses that are ourselves (our listening address), skipped when offered. */
+  readonly selfAddresses?: readonly PeerAddress[];
+  readonly options?: SupervisorOptions;
+}
+
+export interface SupervisorDeps {
+  readonly scheduler: SchedulerLike;
+  readonly random: () => number;
+  /** Opens one peer session (`peerSession` with its connect dep, or a cold fake in specs). */
+  readonly session: (input: PeerSessionInput) => Observable<PeerEvent>;
+  readonly store: PieceStore;
+  /** Optional client-wide connection ceiling. */
+  readonly slots?: ConnectionSlots;
+}
+
+export interface SwarmStats {
+  readonly type: 'stats';
+  /** Payload bytes received (including blocks that later failed or were duplicates). */
+  readonly received: number;
+  readonly uploaded: number;
+  /** Bytes of pieces that failed their hash. */
+  readonly failed: number;
+  readonly downRate: number;
+  readonly upRate: number;
+  readonly peers: number;
+  readonly seeds: number;
+  readonly piecesDone: number;
+}
+
+export type SupervisorEvent =
+  | { readonly type: 'peer-connected'; readonly key: string; readonly address: PeerAddress }
+  | { readonly type: 'peer-closed'; readonly key: string; readonly reason: CloseReason }
+  | { readonly type: 'piece-verified'; readonly index: number }
+  | { readonly type: 'piece-failed'; readonly index: number; readonly bytes: number; readonly peers: readonly string[] }
+  /** A verified piece could not be written; it went back to the picker. */
+  | { readonly type: 'store-error'; readonly index: number; readonly error: unknown }
+  /** Every piece is verified and on disk. */
+  | { readonly type: 'complete' }
+  | SwarmStats;

@@ -1,0 +1,321 @@
+/**
+ * The supervisor's bookkeeping for one torrent: peers, the piece picker, piece buffers, counters.
+ * One instance is owned by one supervisor and mutated in place (never copied per event). It knows
+ * nothing of Observables: the supervisor feeds it peer events and carries out what it asks for
+ * through the `SwarmEffects` callbacks (send a command, verify and store a piece, read a block).
+ */
+import { toHex } from '../metainfo/parse-metainfo.js';
+import { Bitfield } from '../pieces/bitfield.js';
+import { PiecePicker } from '../pieces/piece-picker.js';
+import type { PeerAddress } from '../peer/connection.js';
+import type { BlockRequest, PeerCommand, PeerEvent, PieceSet } from '../peer/peer-events.js';
+import type { SupervisorEvent, SwarmStats } from './supervisor-types.js';
+
+export interface SwarmEffects {
+  send(key: string, command: PeerCommand): void;
+  /** Hash a complete piece, then write it; report back with `pieceStored` / `pieceFailed` / `storeFailed`. */
+  verifyAndStore(index: number, data: Uint8Array): void;
+  /** Read a block for an upload; report back with `blockRead`. */
+  readBlock(key: string, request: BlockRequest): void;
+  emit(event: SupervisorEvent): void;
+  allocate(length: number): Uint8Array;
+}
+
+export interface SwarmOptions {
+  readonly pieceCount: number;
+  readonly pieceLength: (index: number) => number;
+  readonly random: () => number;
+  readonly memoryBudget: number;
+  readonly uploadSlots: number;
+  readonly maxStrikes: number;
+}
+
+/** One live (or handshaking) peer as the swarm sees it. */
+export class SwarmPeer {
+  live = false;
+  peerId: string | undefined;
+  pieces: PieceSet | undefined;
+  /** Pieces the peer has that we lack: we are interested while this is above zero. */
+  wanted = 0;
+  amInterested = false;
+  amChoking = true;
+  peerChoking = true;
+  peerInterested = false;
+  want = 0;
+  downRate = 0;
+  upRate = 0;
+  strikes = 0;
+  constructor(readonly key: string, readonly address: PeerAddress) {}
+
+  get isSeed(): boolean {
+    return this.pieces !== undefined && this.pieces.count === this.pieces.length;
+  }
+}
+
+export class Swarm {
+  readonly picker: PiecePicker<string>;
+  readonly peers = new Map<string, SwarmPeer>();
+  private readonly buffers = new Map<number, Uint8Array>();
+  /** Bytes of complete pieces being hashed or written. */
+  private settlingBytes = 0;
+  private received = 0;
+  private uploaded = 0;
+  private failed = 0;
+
+  constructor(private readonly options: SwarmOptions, private readonly have: Bitfield, private readonly fx: SwarmEffects) {
+    this.picker = new PiecePicker<string>(
+      { pieceCount: options.pieceCount, pieceLength: options.pieceLength, random: options.random },
+      have,
+    );
+  }
+
+  get isComplete(): boolean {
+    return this.picker.isComplete;
+  }
+
+  add(peer: SwarmPeer): void {
+    this.peers.set(peer.key, peer);
+  }
+
+  /** Handles one event of one peer's session (may throw a `PiecesError` for a malformed block). */
+  onPeerEvent(peer: SwarmPeer, event: PeerEvent): void {
+    switch (event.type) {
+      case 'connected':
+      case 'extended-handshake':
+      case 'allowed-fast':
+      case 'cancel':
+      case 'closed':
+        return;
+      case 'handshake': {
+        const id = toHex(event.peerId);
+        if ([...this.peers.values()].some((other) => other !== peer && other.live && other.peerId === id)) {
+          this.fx.send(peer.key, { type: 'close' }); // already connected to this peer another way
+          return;
+        }
+        peer.live = true;
+        peer.peerId = id;
+        this.fx.emit({ type: 'peer-connected', key: peer.key, address: peer.address });
+        return;
+      }
+      case 'bitfield':
+        this.onBitfield(peer, event.pieces);
+        return;
+      case 'have':
+        this.picker.peerHas(peer.key, event.index);
+        if (!this.have.get(event.index)) {
+          peer.wanted += 1;
+          this.updateInterest(peer);
+        }
+        return;
+      case 'choked':
+        peer.peerChoking = true;
+        peer.want = 0;
+        return;
+      case 'unchoked':
+        peer.peerChoking = false;
+        return;
+      case 'interested':
+        peer.peerInterested = true;
+        this.choke();
+        return;
+      case 'not-interested':
+        peer.peerInterested = false;
+        this.choke();
+        return;
+      case 'want':
+        peer.want = event.count;
+        this.fill(peer);
+        return;
+      case 'block':
+        this.onBlock(peer, event.index, event.begin, event.data);
+        return;
+      case 'rejected':
+      case 'request-timeout':
+        this.picker.requestFailed(peer.key, event.request);
+        this.fillAll();
+        return;
+      case 'requests-dropped':
+        for (const request of event.requests) this.picker.requestFailed(peer.key, request);
+        this.fillAll();
+        return;
+      case 'request':
+        if (!peer.amChoking && this.have.get(event.request.index)) this.fx.readBlock(peer.key, event.request);
+        return;
+      case 'rate':
+        peer.downRate = event.down;
+        peer.upRate = event.up;
+        return;
+    }
+  }
+
+  /** The session ended: its requests go back to the picker for the others. */
+  remove(peer: SwarmPeer): void {
+    if (this.peers.get(peer.key) !== peer) return;
+    this.peers.delete(peer.key);
+    this.picker.peerGone(peer.key);
+    if (!peer.amChoking) this.choke();
+    this.fillAll();
+  }
+
+  blockRead(key: string, request: BlockRequest, data: Uint8Array): void {
+    const peer = this.peers.get(key);
+    if (peer === undefined || peer.amChoking) return;
+    this.uploaded += data.length;
+    this.fx.send(key, { type: 'piece', index: request.index, begin: request.begin, data });
+  }
+
+  pieceStored(index: number, length: number): void {
+    this.settlingBytes -= length;
+    this.picker.pieceVerified(index);
+    this.have.set(index);
+    this.fx.emit({ type: 'piece-verified', index });
+    for (const peer of this.peers.values()) {
+      if (!peer.live) continue;
+      this.fx.send(peer.key, { type: 'have', index });
+      if (peer.pieces?.get(index) === true) {
+        peer.wanted -= 1;
+        this.updateInterest(peer);
+      }
+    }
+    if (this.picker.isComplete) {
+      this.fx.emit(this.stats()); // the final counters, before the stream may end
+      this.fx.emit({ type: 'complete' });
+    }
+    this.fillAll();
+  }
+
+  pieceFailed(index: number, length: number): void {
+    this.settlingBytes -= length;
+    this.failed += length;
+    const contributors = this.picker.pieceFailed(index);
+    this.fx.emit({ type: 'piece-failed', index, bytes: length, peers: contributors });
+    for (const key of contributors) {
+      const peer = this.peers.get(key);
+      if (peer === undefined) continue;
+      peer.strikes += 1;
+      if (peer.strikes >= this.options.maxStrikes) this.fx.send(key, { type: 'close' });
+    }
+    this.fillAll();
+  }
+
+  /** The piece was good but could not be written: back to the picker, no one to blame. */
+  storeFailed(index: number, length: number, error: unknown): void {
+    this.settlingBytes -= length;
+    this.picker.pieceFailed(index);
+    this.fx.emit({ type: 'store-error', index, error });
+    this.fillAll();
+  }
+
+  strikesOf(key: string): number {
+    return this.peers.get(key)?.strikes ?? 0;
+  }
+
+  stats(): SwarmStats {
+    let downRate = 0;
+    let upRate = 0;
+    let peers = 0;
+    let seeds = 0;
+    for (const peer of this.peers.values()) {
+      if (!peer.live) continue;
+      peers += 1;
+      if (peer.isSeed) seeds += 1;
+      downRate += peer.downRate;
+      upRate += peer.upRate;
+    }
+    return {
+      type: 'stats', received: this.received, uploaded: this.uploaded, failed: this.failed,
+      downRate, upRate, peers, seeds, piecesDone: this.have.count,
+    };
+  }
+
+  /**
+   * The choke decision: the `uploadSlots` interested peers that give us the most (while
+   * downloading) or take the most from us (while seeding), plus one optimistic unchoke.
+   */
+  choke(optimistic?: string): void {
+    const seeding = this.picker.isComplete;
+    const interested = [...this.peers.values()].filter((peer) => peer.live && peer.peerInterested);
+    interested.sort((a, b) => (seeding ? b.upRate - a.upRate : b.downRate - a.downRate) || (a.key < b.key ? -1 : 1));
+    const chosen = new Set(interested.slice(0, this.options.uploadSlots).map((peer) => peer.key));
+    if (optimistic !== undefined) chosen.add(optimistic);
+    else {
+      const current = interested.find((peer) => !peer.amChoking && !chosen.has(peer.key));
+      if (current) chosen.add(current.key);
+    }
+    for (const peer of this.peers.values()) {
+      if (!peer.live) continue;
+      const unchoke = chosen.has(peer.key);
+      if (unchoke === !peer.amChoking) continue;
+      peer.amChoking = !unchoke;
+      this.fx.send(peer.key, { type: unchoke ? 'unchoke' : 'choke' });
+    }
+  }
+
+  /** A random choked, interested peer for the optimistic slot. */
+  optimisticCandidate(): string | undefined {
+    const candidates = [...this.peers.values()].filter((peer) => peer.live && peer.peerInterested && peer.amChoking);
+    if (candidates.length === 0) return undefined;
+    return candidates[Math.floor(this.options.random() * candidates.length)]?.key;
+  }
+
+  fillAll(): void {
+    for (const peer of this.peers.values()) if (peer.want > 0) this.fill(peer);
+  }
+
+  private onBitfield(peer: SwarmPeer, pieces: PieceSet): void {
+    peer.pieces = pieces;
+    if (pieces.count === pieces.length) this.picker.peerHasAll(peer.key);
+    else if (isBitfield(pieces)) this.picker.peerBitfield(peer.key, pieces);
+    else for (let i = 0; i < pieces.length; i += 1) if (pieces.get(i)) this.picker.peerHas(peer.key, i);
+    let wanted = 0;
+    if (!this.picker.isComplete) {
+      for (let i = 0; i < pieces.length; i += 1) if (pieces.get(i) && !this.have.get(i)) wanted += 1;
+    }
+    peer.wanted = wanted;
+    this.updateInterest(peer);
+  }
+
+  private onBlock(peer: SwarmPeer, index: number, begin: number, data: Uint8Array): void {
+    this.received += data.length;
+    const request = { index, begin, length: data.length };
+    const outcome = this.picker.blockReceived(peer.key, request);
+    for (const cancel of outcome.cancel) this.fx.send(cancel.peerId, { type: 'cancel', ...cancel.req });
+    if (outcome.duplicate) return;
+    let buffer = this.buffers.get(index);
+    if (buffer === undefined) {
+      buffer = this.fx.allocate(this.options.pieceLength(index));
+      this.buffers.set(index, buffer);
+    }
+    buffer.set(data, begin);
+    if (outcome.pieceComplete) {
+      this.buffers.delete(index);
+      this.settlingBytes += buffer.length;
+      this.fx.verifyAndStore(index, buffer);
+    }
+  }
+
+  private fill(peer: SwarmPeer): void {
+    if (!peer.live || peer.peerChoking || !peer.amInterested || peer.pieces === undefined || peer.want <= 0) return;
+    if (!isBitfield(peer.pieces)) return;
+    const pieceBytes = this.options.pieceLength(0);
+    const inMemory = (this.picker.piecesInProgress + 1) * pieceBytes + this.settlingBytes;
+    const requests = this.picker.nextRequests(peer.key, peer.pieces, peer.want, {
+      startPieces: inMemory <= this.options.memoryBudget,
+    });
+    peer.want -= requests.length;
+    for (const request of requests) this.fx.send(peer.key, { type: 'request', ...request });
+  }
+
+  private updateInterest(peer: SwarmPeer): void {
+    const interested = peer.wanted > 0 && !this.picker.isComplete;
+    if (!peer.live || interested === peer.amInterested) return;
+    peer.amInterested = interested;
+    this.fx.send(peer.key, { type: interested ? 'interested' : 'not-interested' });
+    if (interested) this.fill(peer);
+  }
+}
+
+/** The session hands out `Bitfield`s behind the `PieceSet` view; the picker needs the class. */
+function isBitfield(pieces: PieceSet): pieces is Bitfield {
+  return pieces instanceof Bitfield;
+}
