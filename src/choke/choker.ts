@@ -49,6 +49,12 @@ export interface ChokerOptions {
   readonly regularSlots?: number;
   /** Milliseconds a peer counts as new for the optimistic pick; default `optimisticInterval`. */
   readonly newPeerWindow?: number;
+  /**
+   * Also decide at once when a snapshot changes who is present and interested (rates alone wait
+   * for the tick); default false. A client sets it so that a peer that becomes interested while a
+   * slot is free is served at once, not up to a tick later.
+   */
+  readonly eager?: boolean;
 }
 
 export const CHOKER_DEFAULTS = {
@@ -73,6 +79,7 @@ export function choker(
     let told = new Set<string>();
     let optimistic: string | undefined;
     let optimisticSince = 0;
+    let interestedIds = '';
     const firstSeen = new Map<string, number>();
 
     const remember = (snapshot: ChokerInput): void => {
@@ -112,7 +119,14 @@ export function choker(
     };
 
     const inputSubscription = input$.subscribe({
-      next: remember,
+      next: (snapshot) => {
+        const before = interestedIds;
+        remember(snapshot);
+        interestedIds = snapshot.peers.filter((peer) => peer.interested).map((peer) => peer.id).sort(compareIds).join(',');
+        if (!options.eager || interestedIds === before) return;
+        const changes = tick();
+        if (changes !== undefined) subscriber.next(changes);
+      },
       error: (error: unknown) => subscriber.error(error),
       complete: () => subscriber.complete(),
     });

@@ -20,6 +20,7 @@
 import { EMPTY, Observable, Subject, Subscription, defer, finalize, interval, mergeMap, timer } from 'rxjs';
 import type { PeerAddress } from '../peer/connection.js';
 import type { CloseReason, PeerCommand, PeerEvent } from '../peer/peer-events.js';
+import { type ChokerInput, choker } from '../choke/choker.js';
 import { DEFAULT_PEER_DIRECTORY_OPTIONS, PeerDirectory } from './peer-directory.js';
 import { Swarm, SwarmPeer } from './swarm.js';
 import type { PeerCandidate, SupervisorDeps, SupervisorEvent, SupervisorInput } from './supervisor-types.js';
@@ -39,6 +40,7 @@ export function supervisor(input: SupervisorInput, deps: SupervisorDeps): Observ
     const commands = new Map<string, Subject<PeerCommand>>();
     const directory = new PeerDirectory(options.directory ?? DEFAULT_PEER_DIRECTORY_OPTIONS);
     const redial$ = new Subject<PeerCandidate>();
+    const chokeInput$ = new Subject<ChokerInput>();
     const selfKeys = new Set((input.selfAddresses ?? []).map((address) => PeerDirectory.key(address)));
     let completed = input.have.isComplete;
 
@@ -48,7 +50,6 @@ export function supervisor(input: SupervisorInput, deps: SupervisorDeps): Observ
         pieceLength: input.pieceLength,
         random: deps.random,
         memoryBudget: options.memoryBudget ?? 64 * 1024 * 1024,
-        uploadSlots: options.uploadSlots ?? 4,
         maxStrikes: options.maxStrikes ?? 3,
       },
       input.have,
@@ -62,6 +63,7 @@ export function supervisor(input: SupervisorInput, deps: SupervisorDeps): Observ
           }
         },
         allocate: (length) => deps.store.allocate(length),
+        chokeInputChanged: () => chokeInput$.next(swarm.chokeSnapshot()),
         verifyAndStore: (index, data) => {
           const store$ = defer(() => deps.store.verify(index, data)).pipe(
             mergeMap((ok) => (ok ? deps.store.write(index, data).pipe(mergeMap(() => [true])) : [false])),
@@ -179,23 +181,25 @@ export function supervisor(input: SupervisorInput, deps: SupervisorDeps): Observ
 
     const statsInterval = options.statsInterval ?? 1_000;
     subscription.add(interval(statsInterval, deps.scheduler).subscribe({
-      next: () => subscriber.next(swarm.stats()),
+      next: () => {
+        subscriber.next(swarm.stats());
+        chokeInput$.next(swarm.chokeSnapshot()); // fresh rates for the choker's next tick
+      },
       error: () => undefined,
     }));
-    subscription.add(interval(options.chokeInterval ?? 10_000, deps.scheduler).subscribe({
-      next: () => swarm.choke(),
-      error: () => undefined,
-    }));
-    subscription.add(interval(options.optimisticInterval ?? 30_000, deps.scheduler).subscribe({
-      next: () => swarm.choke(swarm.optimisticCandidate()),
-      error: () => undefined,
-    }));
+    subscription.add(choker(chokeInput$, { scheduler: deps.scheduler, random: deps.random }, {
+      interval: options.chokeInterval ?? 10_000,
+      optimisticInterval: options.optimisticInterval ?? 30_000,
+      regularSlots: options.uploadSlots ?? 4,
+      eager: true,
+    }).subscribe({ next: (changes) => swarm.applyChoke(changes), error: () => undefined }));
 
     if (completed && !seed) subscriber.complete();
     return () => {
       subscription.unsubscribe();
       for (const commands$ of commands.values()) commands$.complete();
       redial$.complete();
+      chokeInput$.complete();
     };
   });
 }

@@ -9,6 +9,8 @@ import { Bitfield } from '../pieces/bitfield.js';
 import { PiecePicker } from '../pieces/piece-picker.js';
 import type { PeerAddress } from '../peer/connection.js';
 import type { BlockRequest, PeerCommand, PeerEvent, PieceSet } from '../peer/peer-events.js';
+import type { ChokeChanges, ChokerInput } from '../choke/choker.js';
+import type { ChokePeer } from '../choke/choke-decision.js';
 import type { SupervisorEvent, SwarmStats } from './supervisor-types.js';
 
 export interface SwarmEffects {
@@ -19,6 +21,8 @@ export interface SwarmEffects {
   readBlock(key: string, request: BlockRequest): void;
   emit(event: SupervisorEvent): void;
   allocate(length: number): Uint8Array;
+  /** Who is interested changed: the choker should look again. */
+  chokeInputChanged(): void;
 }
 
 export interface SwarmOptions {
@@ -26,7 +30,6 @@ export interface SwarmOptions {
   readonly pieceLength: (index: number) => number;
   readonly random: () => number;
   readonly memoryBudget: number;
-  readonly uploadSlots: number;
   readonly maxStrikes: number;
 }
 
@@ -116,11 +119,11 @@ export class Swarm {
         return;
       case 'interested':
         peer.peerInterested = true;
-        this.choke();
+        this.fx.chokeInputChanged();
         return;
       case 'not-interested':
         peer.peerInterested = false;
-        this.choke();
+        this.fx.chokeInputChanged();
         return;
       case 'want':
         peer.want = event.count;
@@ -153,7 +156,7 @@ export class Swarm {
     if (this.peers.get(peer.key) !== peer) return;
     this.peers.delete(peer.key);
     this.picker.peerGone(peer.key);
-    if (!peer.amChoking) this.choke();
+    if (peer.peerInterested) this.fx.chokeInputChanged();
     this.fillAll();
   }
 
@@ -228,38 +231,30 @@ export class Swarm {
     };
   }
 
-  /**
-   * The choke decision: the `uploadSlots` interested peers that give us the most (while
-   * downloading) or take the most from us (while seeding), plus one optimistic unchoke.
-   */
-  choke(optimistic?: string): void {
-    const seeding = this.picker.isComplete;
-    const interested = [...this.peers.values()].filter((peer) => peer.live && peer.peerInterested);
-    interested.sort((a, b) => (seeding ? b.upRate - a.upRate : b.downRate - a.downRate) || (a.key < b.key ? -1 : 1));
-    const chosen = new Set(interested.slice(0, this.options.uploadSlots).map((peer) => peer.key));
-    if (optimistic !== undefined) chosen.add(optimistic);
-    else {
-      const current = interested.find((peer) => !peer.amChoking && !chosen.has(peer.key));
-      if (current) chosen.add(current.key);
-    }
+  /** What the choker decides on: every live peer, its interest in us and its rates. */
+  chokeSnapshot(): ChokerInput {
+    const peers: ChokePeer[] = [];
     for (const peer of this.peers.values()) {
-      if (!peer.live) continue;
-      const unchoke = chosen.has(peer.key);
-      if (unchoke === !peer.amChoking) continue;
-      peer.amChoking = !unchoke;
-      this.fx.send(peer.key, { type: unchoke ? 'unchoke' : 'choke' });
+      if (peer.live) peers.push({ id: peer.key, interested: peer.peerInterested, downRate: peer.downRate, upRate: peer.upRate });
     }
+    return { peers, seeding: this.picker.isComplete };
   }
 
-  /** A random choked, interested peer for the optimistic slot. */
-  optimisticCandidate(): string | undefined {
-    const candidates = [...this.peers.values()].filter((peer) => peer.live && peer.peerInterested && peer.amChoking);
-    if (candidates.length === 0) return undefined;
-    return candidates[Math.floor(this.options.random() * candidates.length)]?.key;
+  /** Carries out the choker's changes. */
+  applyChoke(changes: ChokeChanges): void {
+    for (const key of changes.unchoke) this.setChoking(key, false);
+    for (const key of changes.choke) this.setChoking(key, true);
   }
 
   fillAll(): void {
     for (const peer of this.peers.values()) if (peer.want > 0) this.fill(peer);
+  }
+
+  private setChoking(key: string, choking: boolean): void {
+    const peer = this.peers.get(key);
+    if (peer === undefined || peer.amChoking === choking) return;
+    peer.amChoking = choking;
+    this.fx.send(key, { type: choking ? 'choke' : 'unchoke' });
   }
 
   private onBitfield(peer: SwarmPeer, pieces: PieceSet): void {

@@ -146,4 +146,20 @@ describe('choker', () => {
     );
     m.expect(failed).toHaveSubscriptions('^ 4ms !');
   }));
+
+  it('with eager, decides on each snapshot too, so a newly interested peer is served at once', marbles((m) => {
+    const input = m.hot('-s-r-t', {
+      s: snapshot([peer('a', 50)]),
+      r: snapshot([peer('a', 10), peer('b', 40, 0, { interested: false })]),
+      t: snapshot([peer('a', 50), peer('b', 40, 0, { interested: false }), peer('c', 1)]),
+    });
+    const { random } = scripted([0]);
+    // At 1: a takes a regular slot at once. At 3 only rates changed: no decision before the tick.
+    // At 5: c is interested and a slot is free.
+    m.expect(choker(input, { scheduler: m.scheduler, random }, { ...fast, eager: true }), '^ 8ms !').toBeObservable(
+      '-u---v',
+      { u: change(['a']), v: change(['c']) },
+    );
+    m.expect(input).toHaveSubscriptions('^ 8ms !');
+  }));
 });
