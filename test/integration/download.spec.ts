@@ -2,7 +2,7 @@
  * rxtorrent seeders → rxtorrent leecher on 127.0.0.1: real sockets, real files, real hashing.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Subscription, lastValueFrom, toArray } from 'rxjs';
@@ -11,6 +11,7 @@ import { createClient } from '../../src/client/create-client.js';
 import type { Client } from '../../src/client/client-types.js';
 import type { TorrentEvent } from '../../src/client/torrent-events.js';
 import { createTorrent } from '../../src/io/create-torrent.js';
+import { countResources, waitForResources } from '../support/active-resources.js';
 import type { Metainfo } from '../../src/metainfo/metainfo.js';
 
 let work: string;
@@ -92,5 +93,81 @@ describe('download from rxtorrent seeders', () => {
     }
     expect((await stat(join(leechDir, 'album/sub/empty'))).size).toBe(0);
     expect(done?.received).toBeGreaterThanOrEqual(meta.totalLength);
+  });
+
+  it('three torrents at once in one process', async () => {
+    const seedDir = join(work, 'seed');
+    const contents = ['one', 'two', 'three'].map((name, i) => ({ name, files: { [`${name}/data.bin`]: 200_000 * (i + 1) + i, [`${name}/x/y.txt`]: 999 } }));
+    for (const { files } of contents) await makeContent(seedDir, files);
+    const metas = await Promise.all(contents.map(({ name }) => torrentOf(join(seedDir, name), 16 * 1024)));
+
+    const seeder = client();
+    const seeding: Subscription[] = [];
+    for (const meta of metas) seeding.push(...(await startSeeders([seeder], meta, seedDir)).seeding);
+    const port = await seeder.listening;
+
+    const leechDir = join(work, 'leech');
+    const leecher = client();
+    const results = await Promise.all(metas.map((meta) => lastValueFrom(
+      leecher.add(meta, { dir: leechDir, peers: [{ host: '127.0.0.1', port }] }).pipe(toArray()),
+    )));
+    seeding.forEach((s) => s.unsubscribe());
+
+    results.forEach((events, i) => {
+      expect(events.map((e) => e.type), metas[i]?.name).toContain('done');
+      expect(events.every((e) => e.infoHash === metas[i]?.infoHashHex)).toBe(true);
+    });
+    for (const { files } of contents) {
+      for (const path of Object.keys(files)) expect(await sha(join(leechDir, path)), path).toBe(await sha(join(seedDir, path)));
+    }
+  });
+
+  it('a leecher that starts with half the data downloads only the rest', async () => {
+    const files = { 'half/first.bin': 640_000, 'half/second.bin': 640_000 };
+    const seedDir = join(work, 'seed');
+    await makeContent(seedDir, files);
+    const meta = await torrentOf(join(seedDir, 'half'), 32 * 1024);
+    const { ports, seeding } = await startSeeders([client()], meta, seedDir);
+
+    const leechDir = join(work, 'leech');
+    await mkdir(join(leechDir, 'half'), { recursive: true });
+    await copyFile(join(seedDir, 'half/first.bin'), join(leechDir, 'half/first.bin'));
+
+    const events = await lastValueFrom(client().add(meta, {
+      dir: leechDir,
+      peers: ports.map((p) => ({ host: '127.0.0.1', port: p })),
+    }).pipe(toArray()));
+    seeding.forEach((s) => s.unsubscribe());
+
+    const done = events.find((e): e is Extract<TorrentEvent, { type: 'done' }> => e.type === 'done');
+    // The first file fills pieces 0..18 and most of 19 (640,000 / 32,768 = 19.53).
+    expect(done?.checked).toBe(19);
+    expect(done?.received).toBeGreaterThanOrEqual(meta.totalLength - 19 * meta.pieceLength);
+    expect(done?.received).toBeLessThan(meta.totalLength - 18 * meta.pieceLength);
+    for (const path of Object.keys(files)) expect(await sha(join(leechDir, path)), path).toBe(await sha(join(seedDir, path)));
+  });
+
+  it('leaves no socket, server, timer or file handle open after close', async () => {
+    const kinds = ['TCPSocketWrap', 'TCPServerWrap', 'Timeout', 'FileHandle'];
+    const baseline = Object.fromEntries(kinds.map((kind) => [kind, countResources(kind)]));
+    const fdsBefore = (await readdir('/proc/self/fd')).length;
+
+    const files = { 'tidy/a.bin': 500_000, 'tidy/b/c.bin': 123_457 };
+    const seedDir = join(work, 'seed');
+    await makeContent(seedDir, files);
+    const meta = await torrentOf(join(seedDir, 'tidy'), 32 * 1024);
+    const seeder = client();
+    const { ports, seeding } = await startSeeders([seeder], meta, seedDir);
+    const leecher = client();
+    const events = await lastValueFrom(leecher.add(meta, {
+      dir: join(work, 'leech'),
+      peers: ports.map((p) => ({ host: '127.0.0.1', port: p })),
+    }).pipe(toArray()));
+    expect(events.map((e) => e.type)).toContain('done');
+    seeding.forEach((s) => s.unsubscribe());
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+
+    for (const kind of kinds) await waitForResources(kind, baseline[kind] ?? 0, 5_000);
+    expect((await readdir('/proc/self/fd')).length).toBeLessThanOrEqual(fdsBefore);
   });
 });
