@@ -69,7 +69,9 @@ export function supervisor(input: SupervisorInput, deps: SupervisorDeps): Observ
             mergeMap((ok) => (ok ? deps.store.write(index, data).pipe(mergeMap(() => [true])) : [false])),
           );
           let settled = false;
-          subscription.add(store$.subscribe({
+          // Not tied to the teardown: a piece that is verified is written even when the torrent
+          // stops (the disk pool's close() waits for it), so no good data is thrown away.
+          store$.subscribe({
             next: (ok) => {
               if (settled) return;
               settled = true;
@@ -77,7 +79,7 @@ export function supervisor(input: SupervisorInput, deps: SupervisorDeps): Observ
               else swarm.pieceFailed(index, data.length);
             },
             error: (error: unknown) => swarm.storeFailed(index, data.length, error),
-          }));
+          });
         },
         readBlock: (key, request) => {
           subscription.add(deps.store.read(request.index, request.begin, request.length).subscribe({

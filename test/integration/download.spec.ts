@@ -9,7 +9,7 @@ import { type Subscription, lastValueFrom, toArray } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createClient } from '../../src/client/create-client.js';
 import type { Client } from '../../src/client/client-types.js';
-import type { TorrentEvent } from '../../src/client/torrent-events.js';
+import type { TorrentEvent, TorrentProgress } from '../../src/client/torrent-events.js';
 import { createTorrent } from '../../src/io/create-torrent.js';
 import { countResources, waitForResources } from '../support/active-resources.js';
 import type { Metainfo } from '../../src/metainfo/metainfo.js';
@@ -169,5 +169,42 @@ describe('download from rxtorrent seeders', () => {
 
     for (const kind of kinds) await waitForResources(kind, baseline[kind] ?? 0, 5_000);
     expect((await readdir('/proc/self/fd')).length).toBeLessThanOrEqual(fdsBefore);
+  });
+
+  it('pauses and resumes a download from code', async () => {
+    const files = { 'pr/a.bin': 4_000_000 };
+    const seedDir = join(work, 'seed');
+    await makeContent(seedDir, files);
+    const meta = await torrentOf(join(seedDir, 'pr'), 32 * 1024);
+    const { ports, seeding } = await startSeeders([client()], meta, seedDir);
+    const leecher = client();
+    const events: TorrentEvent[] = [];
+    let pausedAt: number | undefined;
+    await new Promise<void>((resolve, reject) => {
+      leecher.add(meta, { dir: join(work, 'leech'), peers: ports.map((p) => ({ host: '127.0.0.1', port: p })) }).subscribe({
+        next: (event) => {
+          events.push(event);
+          if (event.type === 'state' && event.state === 'downloading' && pausedAt === undefined) {
+            pausedAt = events.length;
+            leecher.pause(meta.infoHashHex);
+          }
+          if (event.type === 'state' && event.state === 'paused') {
+            // While paused no piece may land; then resume.
+            setTimeout(() => leecher.resume(meta.infoHashHex), 300);
+          }
+        },
+        error: reject,
+        complete: resolve,
+      });
+    });
+    seeding.forEach((s) => s.unsubscribe());
+    const states = events.filter((e) => e.type === 'state').map((e) => (e.type === 'state' ? e.state : ''));
+    expect(states).toEqual(['checking', 'downloading', 'paused', 'downloading']);
+    const pausedIndex = events.findIndex((e) => e.type === 'state' && e.state === 'paused');
+    const resumedIndex = events.findIndex((e, i) => i > pausedIndex && e.type === 'state' && e.state === 'downloading');
+    const whilePaused = events.slice(pausedIndex, resumedIndex).filter((e): e is TorrentProgress => e.type === 'progress');
+    expect(new Set(whilePaused.map((e) => e.piecesDone)).size).toBeLessThanOrEqual(1);
+    expect(events.at(-1)?.type).toBe('done');
+    expect(await sha(join(work, 'leech/pr/a.bin'))).toBe(await sha(join(seedDir, 'pr/a.bin')));
   });
 });
