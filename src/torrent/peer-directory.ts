@@ -72,13 +72,19 @@ export class PeerDirectory {
   }
 
   /**
-   * A session with this address ended. Returns the delay before dialling it again, or
-   * `undefined` when it is given up (`permanent`, or too many failures in a row).
+   * A session with this address ended (or never started: `blameless` when the shortage was ours,
+   * such as no free connection slot, which does not count against the peer). Returns the delay
+   * before dialling it again, or `undefined` when it is given up (`permanent`, or too many
+   * failures in a row).
    */
-  closed(address: PeerAddress, options: { permanent: boolean; wasLive: boolean }, random: () => number): number | undefined {
+  closed(
+    address: PeerAddress,
+    options: { permanent: boolean; wasLive: boolean; blameless?: boolean },
+    random: () => number,
+  ): number | undefined {
     const entry = this.entries.get(PeerDirectory.key(address));
     if (entry === undefined) return undefined;
-    if (!options.wasLive) entry.failures += 1;
+    if (!options.wasLive && options.blameless !== true) entry.failures += 1;
     if (options.permanent || entry.failures >= this.options.maxFailures) {
       entry.state = 'dead';
       return undefined;

@@ -54,7 +54,10 @@ export function supervisor(input: SupervisorInput, deps: SupervisorDeps): Observ
       },
       input.have,
       {
-        send: (key, command) => commands.get(key)?.next(command),
+        // Nothing more is said to peers once the supervisor is shutting down.
+        send: (key, command) => {
+          if (!subscriber.closed) commands.get(key)?.next(command);
+        },
         emit: (event) => {
           subscriber.next(event);
           if (event.type === 'complete') {
@@ -79,6 +82,9 @@ export function supervisor(input: SupervisorInput, deps: SupervisorDeps): Observ
               else swarm.pieceFailed(index, data.length);
             },
             error: (error: unknown) => swarm.storeFailed(index, data.length, error),
+            complete: () => {
+              if (!settled) swarm.storeFailed(index, data.length, new Error(`piece ${index}: the store finished without a result`));
+            },
           });
         },
         readBlock: (key, request) => {
@@ -94,7 +100,7 @@ export function supervisor(input: SupervisorInput, deps: SupervisorDeps): Observ
       const { address } = candidate;
       const key = PeerDirectory.key(address);
       if (deps.slots && !deps.slots.tryAcquire()) {
-        retryLater(address, { permanent: false, wasLive: false });
+        retryLater(address, { permanent: false, wasLive: false, blameless: true });
         return EMPTY;
       }
       const peer = new SwarmPeer(key, address);
@@ -140,7 +146,7 @@ export function supervisor(input: SupervisorInput, deps: SupervisorDeps): Observ
       );
     });
 
-    const retryLater = (address: PeerAddress, how: { permanent: boolean; wasLive: boolean }): void => {
+    const retryLater = (address: PeerAddress, how: { permanent: boolean; wasLive: boolean; blameless?: boolean }): void => {
       const delay = directory.closed(address, how, deps.random);
       if (delay === undefined) return;
       subscription.add(timer(delay, deps.scheduler).subscribe({

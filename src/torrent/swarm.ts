@@ -103,13 +103,17 @@ export class Swarm {
       case 'bitfield':
         this.onBitfield(peer, event.pieces);
         return;
-      case 'have':
+      case 'have': {
+        // The swarm keeps its own copy of what the peer has (the session updates only its own).
+        const pieces = this.ownPieces(peer);
+        if (!pieces.set(event.index)) return;
         this.picker.peerHas(peer.key, event.index);
         if (!this.have.get(event.index)) {
           peer.wanted += 1;
           this.updateInterest(peer);
         }
         return;
+      }
       case 'choked':
         peer.peerChoking = true;
         peer.want = 0;
@@ -257,6 +261,16 @@ export class Swarm {
     this.fx.send(key, { type: choking ? 'choke' : 'unchoke' });
   }
 
+  /** The peer's pieces as a `Bitfield` this swarm owns (created empty for a peer that sent none). */
+  private ownPieces(peer: SwarmPeer): Bitfield {
+    if (isBitfield(peer.pieces)) return peer.pieces;
+    const pieces = new Bitfield(this.options.pieceCount);
+    const known = peer.pieces;
+    if (known !== undefined) for (let i = 0; i < known.length; i += 1) if (known.get(i)) pieces.set(i);
+    peer.pieces = pieces;
+    return pieces;
+  }
+
   private onBitfield(peer: SwarmPeer, pieces: PieceSet): void {
     peer.pieces = pieces;
     if (pieces.count === pieces.length) this.picker.peerHasAll(peer.key);
@@ -311,6 +325,6 @@ export class Swarm {
 }
 
 /** The session hands out `Bitfield`s behind the `PieceSet` view; the picker needs the class. */
-function isBitfield(pieces: PieceSet): pieces is Bitfield {
+function isBitfield(pieces: PieceSet | undefined): pieces is Bitfield {
   return pieces instanceof Bitfield;
 }
