@@ -2,6 +2,7 @@ import yargs from 'yargs';
 import { readTorrentFile } from '../io/read-torrent.js';
 import { CliError, UsageError, describeError } from './cli-error.js';
 import { runCreate } from './create-command.js';
+import { runDemo } from './demo-command.js';
 import { runDownload } from './download-command.js';
 import { infoJson, infoText } from './info-command.js';
 import { runSeed } from './seed-command.js';
@@ -125,7 +126,29 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
         }, io);
       },
     )
-    .demandCommand(1, 'Name a command: info or create (see --help).')
+    .command(
+      'demo',
+      'Run a whole swarm on 127.0.0.1: sample data, a tracker, seeders, a verified download',
+      (y) =>
+        y
+          .option('size', { type: 'number', default: 64, describe: 'MiB of sample data' })
+          .option('seeders', { type: 'number', default: 3, describe: 'seeders to start, each a child process' })
+          .option('dir', { type: 'string', describe: 'work folder, empty or missing; kept (default: a temp folder)' })
+          .option('keep', { type: 'boolean', default: false, describe: 'keep the temp folder afterwards' })
+          .option('json', { type: 'boolean', default: false, describe: 'the download\'s JSON events, and the demo\'s, on stdout' })
+          .example('$0 demo', '64 MiB from 3 seeders, with progress bars')
+          .example('$0 demo --size 512 --seeders 8 --keep', 'bigger, and keep the files'),
+      async (args) => {
+        exitCode = await runDemo({
+          size: args.size,
+          seeders: args.seeders,
+          keep: args.keep,
+          json: args.json,
+          ...(args.dir !== undefined ? { dir: args.dir } : {}),
+        }, io);
+      },
+    )
+    .demandCommand(1, 'Name a command: info, create, download, seed or demo.')
     .strict()
     .recommendCommands()
     .help()
