@@ -125,7 +125,7 @@ export async function runDemo(args: DemoArgs, io: TorrentRunIo): Promise<number>
     const started = Date.now();
     session.setDownloading(true);
     const downloaded = await runDownload({
-      torrents: [torrentPath], out: join(work, 'download'), port: 0, peer: [], maxPeers: 50,
+      torrents: [torrentPath], out: join(work, 'download'), port: 0, host: '127.0.0.1', peer: [], maxPeers: 50,
       seed: false, json: args.json, quiet: false,
     }, { stdout: io.stdout, stderr: io.stderr, signals: session.signals, exit: session.quit });
     session.setDownloading(false);

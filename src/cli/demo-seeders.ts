@@ -1,6 +1,6 @@
 /**
  * The demo's seeders: each one a child process running `rxtorrent seed <torrent> --dir <data>
- * --port 0 --json` (port 0: the OS picks a fresh port, which the seeder announces to the
+ * --port 0 --host 127.0.0.1 --json` (port 0: the OS picks a fresh port, which the seeder announces to the
  * tracker). Its stdout is read line by line for the whole of its life (a pipe nobody reads would
  * stall it): a `state` event `seeding` means ready, `progress` events carry its upload count, a
  * fatal `error` event or an early exit means it failed. Stopping is SIGTERM, then waiting for
@@ -56,7 +56,7 @@ type SeederLine =
   | { readonly kind: 'other' };
 
 export function startSeeder(options: SeederOptions): Seeder {
-  const child = spawn(process.execPath, [options.bin, 'seed', options.torrent, '--dir', options.dir, '--port', '0', '--json'], {
+  const child = spawn(process.execPath, [options.bin, 'seed', options.torrent, '--dir', options.dir, '--port', '0', '--host', '127.0.0.1', '--json'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const pid = child.pid ?? -1;

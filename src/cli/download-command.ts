@@ -25,15 +25,21 @@ import { createPlainView } from './plain-view.js';
 import type { EventView } from './plain-view.js';
 import { createProgressView } from './progress-view.js';
 
-export interface DownloadArgs {
+/** The options `download` and `seed` share. */
+export interface SwarmArgs {
   readonly torrents: readonly string[];
-  readonly out: string;
   readonly port: number;
+  /** Address to listen on; default all interfaces. */
+  readonly host?: string;
   readonly peer: readonly string[];
   readonly maxPeers: number;
-  readonly seed: boolean;
   readonly json: boolean;
   readonly quiet: boolean;
+}
+
+export interface DownloadArgs extends SwarmArgs {
+  readonly out: string;
+  readonly seed: boolean;
 }
 
 export type StopSignal = 'SIGINT' | 'SIGTERM';
@@ -50,17 +56,11 @@ export interface TorrentRunIo {
 }
 
 /** What `download` and `seed` both run. */
-export interface TorrentRun {
+export interface TorrentRun extends SwarmArgs {
   readonly command: 'download' | 'seed';
-  readonly torrents: readonly string[];
   /** The folder the content is written to or read from. */
   readonly dir: string;
-  readonly port: number;
-  readonly peer: readonly string[];
-  readonly maxPeers: number;
   readonly seed: boolean;
-  readonly json: boolean;
-  readonly quiet: boolean;
 }
 
 const SIGNAL_EXIT: Readonly<Record<StopSignal, number>> = { SIGINT: 130, SIGTERM: 143 };
@@ -86,7 +86,7 @@ export async function runTorrents(run: TorrentRun, io: TorrentRunIo): Promise<nu
   const now = io.now ?? Date.now;
   const start = now();
   const view = chooseView(run, io, torrents, start);
-  const client = createClient({ port: run.port, maxPeersPerTorrent: run.maxPeers });
+  const client = createClient({ port: run.port, maxPeersPerTorrent: run.maxPeers, ...(run.host ? { host: run.host } : {}) });
   const done = new Set<string>();
   const failed = new Set<string>();
   let broken = false;
@@ -223,7 +223,7 @@ function chooseView(run: TorrentRun, io: TorrentRunIo, torrents: readonly Metain
   if (run.json) return createJsonView((text) => io.stdout.write(text));
   if (run.quiet) return createPlainView({ torrents: labels, write: toStderr, start, quiet: true });
   if (io.stderr.isTTY === true) {
-    return createProgressView({ torrents: labels, write: toStderr, start, columns: () => io.stderr.columns ?? 80 });
+    return createProgressView({ torrents: labels, write: toStderr, start, columns: () => io.stderr.columns || 80 }); // 0 when the terminal reports no size
   }
   return createPlainView({ torrents: labels, write: toStderr, start });
 }

@@ -1,9 +1,9 @@
-import yargs from 'yargs';
+import yargs, { type Argv } from 'yargs';
 import { readTorrentFile } from '../io/read-torrent.js';
 import { CliError, UsageError, describeError } from './cli-error.js';
 import { runCreate } from './create-command.js';
 import { runDemo } from './demo-command.js';
-import { runDownload } from './download-command.js';
+import { type SwarmArgs, runDownload } from './download-command.js';
 import { infoJson, infoText } from './info-command.js';
 import { runSeed } from './seed-command.js';
 
@@ -75,55 +75,26 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       'download <torrents..>',
       'Download torrents into a folder (and seed them with --seed)',
       (y) =>
-        y
-          .positional('torrents', { type: 'string', array: true, demandOption: true, describe: '.torrent files' })
+        swarmOptions(y)
           .option('out', { alias: 'o', type: 'string', default: '.', describe: 'folder to download into (created if missing)' })
-          .option('port', { type: 'number', default: 6881, describe: 'port to listen on for peers (the next free one if taken)' })
-          .option('peer', { type: 'string', array: true, default: [] as string[], describe: 'also dial this peer, HOST:PORT or [IPv6]:PORT; repeatable' })
-          .option('max-peers', { type: 'number', default: 50, describe: 'connections per torrent' })
           .option('seed', { type: 'boolean', default: false, describe: 'keep seeding after the download, until Ctrl-C' })
-          .option('json', { type: 'boolean', default: false, describe: 'one JSON event per line on stdout' })
-          .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'only errors and a final summary' })
           .example('$0 download ubuntu.torrent -o ~/Downloads', 'progress bars on a terminal')
           .example('$0 download a.torrent b.torrent --peer 10.0.0.2:6881 --peer [::1]:51413', 'two torrents, extra peers')
           .example('$0 download ubuntu.torrent --json | jq -c \'select(.type == "done")\'', 'machine-readable events'),
       async (args) => {
-        exitCode = await runDownload({
-          torrents: args.torrents,
-          out: args.out,
-          port: args.port,
-          peer: args.peer,
-          maxPeers: args['max-peers'],
-          seed: args.seed,
-          json: args.json,
-          quiet: args.quiet,
-        }, io);
+        exitCode = await runDownload({ ...swarmArgs(args), out: args.out, seed: args.seed }, io);
       },
     )
     .command(
       'seed <torrents..>',
       'Check the content in --dir and seed it until Ctrl-C',
       (y) =>
-        y
-          .positional('torrents', { type: 'string', array: true, demandOption: true, describe: '.torrent files' })
+        swarmOptions(y)
           .option('dir', { alias: 'd', type: 'string', demandOption: true, describe: 'folder that holds the content (as --out of download)' })
-          .option('port', { type: 'number', default: 6881, describe: 'port to listen on for peers (the next free one if taken)' })
-          .option('peer', { type: 'string', array: true, default: [] as string[], describe: 'also dial this peer, HOST:PORT or [IPv6]:PORT; repeatable' })
-          .option('max-peers', { type: 'number', default: 50, describe: 'connections per torrent' })
-          .option('json', { type: 'boolean', default: false, describe: 'one JSON event per line on stdout' })
-          .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'only errors and a final summary' })
           .example('$0 seed album.torrent --dir ~/Music', 'seed ~/Music/album')
           .example('$0 seed *.torrent --dir /srv/share --port 51413 --quiet', 'many torrents, quietly'),
       async (args) => {
-        exitCode = await runSeed({
-          torrents: args.torrents,
-          dir: args.dir,
-          port: args.port,
-          peer: args.peer,
-          maxPeers: args['max-peers'],
-          json: args.json,
-          quiet: args.quiet,
-        }, io);
+        exitCode = await runSeed({ ...swarmArgs(args), dir: args.dir }, io);
       },
     )
     .command(
@@ -175,3 +146,29 @@ function isYargsValidation(error: unknown): boolean {
 }
 
 export { CliError };
+
+/** The options `download` and `seed` share. */
+function swarmOptions<T>(y: Argv<T>) {
+  return y
+    .positional('torrents', { type: 'string', array: true, demandOption: true, describe: '.torrent files' })
+    .option('port', { type: 'number', default: 6881, describe: 'port to listen on for peers (the next free one if taken)' })
+    .option('host', { type: 'string', describe: 'address to listen on (default: all interfaces)' })
+    .option('peer', { type: 'string', array: true, default: [] as string[], describe: 'also dial this peer, HOST:PORT or [IPv6]:PORT; repeatable' })
+    .option('max-peers', { type: 'number', default: 50, describe: 'connections per torrent' })
+    .option('json', { type: 'boolean', default: false, describe: 'one JSON event per line on stdout' })
+    .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'only errors and a final summary' });
+}
+
+function swarmArgs(args: {
+  torrents: string[]; port: number; host: string | undefined; peer: string[]; 'max-peers': number; json: boolean; quiet: boolean;
+}): SwarmArgs {
+  return {
+    torrents: args.torrents,
+    port: args.port,
+    ...(args.host !== undefined ? { host: args.host } : {}),
+    peer: args.peer,
+    maxPeers: args['max-peers'],
+    json: args.json,
+    quiet: args.quiet,
+  };
+}

@@ -4,16 +4,10 @@
  * seed is success (exit 0), a torrent's fatal error is not (exit 1).
  */
 import { runTorrents } from './download-command.js';
-import type { TorrentRunIo } from './download-command.js';
+import type { SwarmArgs, TorrentRunIo } from './download-command.js';
 
-export interface SeedArgs {
-  readonly torrents: readonly string[];
+export interface SeedArgs extends SwarmArgs {
   readonly dir: string;
-  readonly port: number;
-  readonly peer: readonly string[];
-  readonly maxPeers: number;
-  readonly json: boolean;
-  readonly quiet: boolean;
 }
 
 export function runSeed(args: SeedArgs, io: TorrentRunIo): Promise<number> {

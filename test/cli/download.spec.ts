@@ -81,12 +81,12 @@ async function sha(path: string): Promise<string> {
 describe('seed and download', () => {
   it('downloads from a seeder, prints JSON events, exits 0; the seeder stops gracefully on SIGTERM', async () => {
     const seedPort = await freePort();
-    const seeder = start(['seed', torrent, '--dir', seedDir, '--port', String(seedPort), '--json']);
+    const seeder = start(['seed', torrent, '--dir', seedDir, '--port', String(seedPort), '--host', '127.0.0.1', '--json']);
     running.push(seeder);
     await seeder.waitFor((e) => e.type === 'state' && e.state === 'seeding');
 
     const out = join(work, 'out');
-    const result = await runCli(['download', torrent, '-o', out, '--port', String(await freePort()),
+    const result = await runCli(['download', torrent, '-o', out, '--port', String(await freePort()), '--host', '127.0.0.1',
       '--peer', `127.0.0.1:${seedPort}`, '--json']);
     expect(result.code).toBe(0);
     const events = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
@@ -105,7 +105,7 @@ describe('seed and download', () => {
 
   it('Ctrl-C stops a download that cannot finish and exits 130', async () => {
     const closedPort = await freePort();
-    const leecher = start(['download', torrent, '-o', join(work, 'never'), '--port', String(await freePort()),
+    const leecher = start(['download', torrent, '-o', join(work, 'never'), '--port', String(await freePort()), '--host', '127.0.0.1',
       '--peer', `127.0.0.1:${closedPort}`, '--json']);
     running.push(leecher);
     await leecher.waitFor((e) => e.type === 'state' && e.state === 'downloading');
@@ -114,7 +114,7 @@ describe('seed and download', () => {
   });
 
   it('a torrent that is already complete on disk is checked, not downloaded', async () => {
-    const result = await runCli(['download', torrent, '-o', seedDir, '--port', String(await freePort()), '--json']);
+    const result = await runCli(['download', torrent, '-o', seedDir, '--port', String(await freePort()), '--host', '127.0.0.1', '--json']);
     expect(result.code).toBe(0);
     const done = result.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).find((e) => e.type === 'done');
     expect(done).toMatchObject({ received: 0, checked: 31 });
