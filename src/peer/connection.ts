@@ -1,10 +1,8 @@
 import type { Observable } from 'rxjs';
+import type { PeerAddress } from '../tracker/announce-types.js';
 
-/** Where a peer listens: a host name or IP literal and a TCP port. */
-export interface PeerAddress {
-  readonly host: string;
-  readonly port: number;
-}
+/** Where a peer listens (one type for trackers and peers). */
+export type { PeerAddress };
 
 /**
  * One open byte stream to a peer, as the peer session sees it. The TCP edge

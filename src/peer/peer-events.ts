@@ -3,6 +3,7 @@
  * `PeerCommand`s in (what the supervisor wants), plus the typed reason a session closed.
  * See docs/peer.md for the lifecycle and the rules behind each one.
  */
+import type { BlockRequest } from '../pieces/picker-types.js';
 import type { PiecesErrorDetail } from '../pieces/pieces-error.js';
 import type { Extensions } from '../wire/handshake.js';
 import type { PeerMessageType } from '../wire/messages.js';
@@ -11,11 +12,7 @@ import type { ConnectionErrorDetail } from './connection-error.js';
 import type { PeerAddress } from './connection.js';
 
 /** One block of one piece: the unit of `request`, `cancel`, `reject` and `piece`. */
-export interface BlockRequest {
-  readonly index: number;
-  readonly begin: number;
-  readonly length: number;
-}
+export type { BlockRequest };
 
 /** What the peer's bitfield looks like to the session: a read-only view of one piece each. */
 export interface PieceSet {
