@@ -186,6 +186,8 @@ export function runTorrent(input: RunTorrentInput, deps: RunTorrentDeps): Observ
           return input.seed ? [doneEvent(), stateEvent('seeding'), progress()] : [doneEvent()];
         case 'store-error':
           return [{ type: 'error', infoHash, fatal: false, message: `piece ${event.index} was verified but not written: ${describe(event.error)}` }];
+        case 'peer-banned':
+          return [{ type: 'warning', infoHash, message: `banned peer ${event.key}: it sent bad data for piece ${event.index}` }];
         case 'piece-failed':
         case 'peer-connected':
         case 'peer-closed':

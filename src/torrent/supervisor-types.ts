@@ -47,7 +47,11 @@ export interface SupervisorOptions {
   readonly chokeInterval?: number;
   /** Period of `stats` events, ms; default 1 s. */
   readonly statsInterval?: number;
-  /** Hash failures a peer may take part in before it is dropped and not redialled; default 3. */
+  /**
+   * Pieces in which a peer was proven to have sent bad data before it is banned (closed, never
+   * redialled, refused by address and peer id); default 1. Peers that merely shared a failed
+   * piece with a liar are never blamed (see `CorruptionTracker`).
+   */
   readonly maxStrikes?: number;
   readonly directory?: PeerDirectoryOptions;
   readonly session?: PeerSessionOptions;
@@ -96,6 +100,8 @@ export type SupervisorEvent =
   | { readonly type: 'peer-closed'; readonly key: string; readonly reason: CloseReason }
   | { readonly type: 'piece-verified'; readonly index: number }
   | { readonly type: 'piece-failed'; readonly index: number; readonly bytes: number; readonly peers: readonly string[] }
+  /** A peer proven to have sent bad data for piece `index` was banned. */
+  | { readonly type: 'peer-banned'; readonly key: string; readonly index: number }
   /** A verified piece could not be written; it went back to the picker. */
   | { readonly type: 'store-error'; readonly index: number; readonly error: unknown }
   /** Every piece is verified and on disk. */

@@ -50,7 +50,7 @@ export function supervisor(input: SupervisorInput, deps: SupervisorDeps): Observ
         pieceLength: input.pieceLength,
         random: deps.random,
         memoryBudget: options.memoryBudget ?? 64 * 1024 * 1024,
-        maxStrikes: options.maxStrikes ?? 3,
+        maxStrikes: options.maxStrikes ?? 1,
       },
       input.have,
       {
@@ -78,8 +78,8 @@ export function supervisor(input: SupervisorInput, deps: SupervisorDeps): Observ
             next: (ok) => {
               if (settled) return;
               settled = true;
-              if (ok) swarm.pieceStored(index, data.length);
-              else swarm.pieceFailed(index, data.length);
+              if (ok) swarm.pieceStored(index, data);
+              else swarm.pieceFailed(index, data);
             },
             error: (error: unknown) => swarm.storeFailed(index, data.length, error),
             complete: () => {
@@ -140,8 +140,8 @@ export function supervisor(input: SupervisorInput, deps: SupervisorDeps): Observ
           const reason = closeReason ?? { kind: 'local-close' as const };
           if (wasLive) subscriber.next({ type: 'peer-closed', key, reason });
           if (subscriber.closed) return;
-          const struckOut = peer.strikes >= (options.maxStrikes ?? 3);
-          if (candidate.kind === 'dial') retryLater(address, { permanent: PERMANENT.has(reason.kind) || struckOut, wasLive });
+          const banned = swarm.isBanned(key, peer.peerId);
+          if (candidate.kind === 'dial') retryLater(address, { permanent: PERMANENT.has(reason.kind) || banned, wasLive });
         }),
       );
     });
@@ -162,6 +162,7 @@ export function supervisor(input: SupervisorInput, deps: SupervisorDeps): Observ
         next: (candidate) => {
           const key = PeerDirectory.key(candidate.address);
           if (selfKeys.has(key)) return;
+          if (swarm.isBanned(key)) return;
           if (candidate.kind === 'accepted') {
             // Incoming peers are not redialled and never wait in the queue holding a socket.
             if (swarm.peers.size >= maxPeers || swarm.peers.has(key)) {

@@ -11,6 +11,7 @@ import type { PeerAddress } from '../peer/connection.js';
 import type { BlockRequest, PeerCommand, PeerEvent, PieceSet } from '../peer/peer-events.js';
 import type { ChokeChanges, ChokerInput } from '../choke/choker.js';
 import type { ChokePeer } from '../choke/choke-decision.js';
+import { CorruptionTracker } from './corruption-tracker.js';
 import type { SupervisorEvent, SwarmStats } from './supervisor-types.js';
 
 export interface SwarmEffects {
@@ -47,7 +48,6 @@ export class SwarmPeer {
   want = 0;
   downRate = 0;
   upRate = 0;
-  strikes = 0;
   constructor(readonly key: string, readonly address: PeerAddress) {}
 
   get isSeed(): boolean {
@@ -61,6 +61,10 @@ export class Swarm {
   private readonly buffers = new Map<number, Uint8Array>();
   /** Bytes of complete pieces being hashed or written. */
   private settlingBytes = 0;
+  private readonly corruption: CorruptionTracker;
+  private readonly strikes = new Map<string, number>();
+  private readonly bannedKeys = new Set<string>();
+  private readonly bannedIds = new Set<string>();
   private received = 0;
   private uploaded = 0;
   private failed = 0;
@@ -70,6 +74,7 @@ export class Swarm {
       { pieceCount: options.pieceCount, pieceLength: options.pieceLength, random: options.random },
       have,
     );
+    this.corruption = new CorruptionTracker(this.picker.blockSize);
   }
 
   get isComplete(): boolean {
@@ -91,7 +96,7 @@ export class Swarm {
         return;
       case 'handshake': {
         const id = toHex(event.peerId);
-        if ([...this.peers.values()].some((other) => other !== peer && other.live && other.peerId === id)) {
+        if (this.isBanned(peer.key, id) || [...this.peers.values()].some((other) => other !== peer && other.live && other.peerId === id)) {
           this.fx.send(peer.key, { type: 'close' }); // already connected to this peer another way
           return;
         }
@@ -171,8 +176,9 @@ export class Swarm {
     this.fx.send(key, { type: 'piece', index: request.index, begin: request.begin, data });
   }
 
-  pieceStored(index: number, length: number): void {
-    this.settlingBytes -= length;
+  pieceStored(index: number, data: Uint8Array): void {
+    this.settlingBytes -= data.length;
+    for (const culprit of this.corruption.verified(index, data)) this.convict(culprit, index);
     this.picker.pieceVerified(index);
     this.have.set(index);
     this.fx.emit({ type: 'piece-verified', index });
@@ -191,30 +197,45 @@ export class Swarm {
     this.fillAll();
   }
 
-  pieceFailed(index: number, length: number): void {
-    this.settlingBytes -= length;
-    this.failed += length;
+  pieceFailed(index: number, data: Uint8Array): void {
+    this.settlingBytes -= data.length;
+    this.failed += data.length;
     const contributors = this.picker.pieceFailed(index);
-    this.fx.emit({ type: 'piece-failed', index, bytes: length, peers: contributors });
-    for (const key of contributors) {
-      const peer = this.peers.get(key);
-      if (peer === undefined) continue;
-      peer.strikes += 1;
-      if (peer.strikes >= this.options.maxStrikes) this.fx.send(key, { type: 'close' });
-    }
+    this.fx.emit({ type: 'piece-failed', index, bytes: data.length, peers: contributors });
+    const culprit = this.corruption.failed(index, data);
+    if (culprit !== undefined) this.convict(culprit, index);
     this.fillAll();
   }
 
   /** The piece was good but could not be written: back to the picker, no one to blame. */
   storeFailed(index: number, length: number, error: unknown): void {
     this.settlingBytes -= length;
+    this.corruption.forget(index);
     this.picker.pieceFailed(index);
     this.fx.emit({ type: 'store-error', index, error });
     this.fillAll();
   }
 
+  /** Pieces in which `key` was proven to have sent bad data. */
   strikesOf(key: string): number {
-    return this.peers.get(key)?.strikes ?? 0;
+    return this.strikes.get(key) ?? 0;
+  }
+
+  /** A peer banned for bad data: by `host:port`, and by peer id so it cannot come back in. */
+  isBanned(key: string, peerId?: string): boolean {
+    return this.bannedKeys.has(key) || (peerId !== undefined && this.bannedIds.has(peerId));
+  }
+
+  /** `key` sent bad data for piece `index`: a strike; at `maxStrikes` it is banned and closed. */
+  private convict(key: string, index: number): void {
+    const strikes = (this.strikes.get(key) ?? 0) + 1;
+    this.strikes.set(key, strikes);
+    if (strikes < this.options.maxStrikes || this.bannedKeys.has(key)) return;
+    this.bannedKeys.add(key);
+    const peer = this.peers.get(key);
+    if (peer?.peerId !== undefined) this.bannedIds.add(peer.peerId);
+    this.fx.emit({ type: 'peer-banned', key, index });
+    this.fx.send(key, { type: 'close' });
   }
 
   stats(): SwarmStats {
@@ -290,6 +311,7 @@ export class Swarm {
     const outcome = this.picker.blockReceived(peer.key, request);
     for (const cancel of outcome.cancel) this.fx.send(cancel.peerId, { type: 'cancel', ...cancel.req });
     if (outcome.duplicate) return;
+    this.corruption.record(index, begin, peer.key);
     let buffer = this.buffers.get(index);
     if (buffer === undefined) {
       buffer = this.fx.allocate(this.options.pieceLength(index));

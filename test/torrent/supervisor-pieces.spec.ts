@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { marbles } from '../helpers/marbles.js';
 import type { PeerEvent } from '../../src/peer/peer-events.js';
+import type { SupervisorEvent } from '../../src/torrent/supervisor-types.js';
 import { cmd, dial, ev, fakeStore, keyOf, opening, out, reasons, setup } from './fake-session.js';
 
 /** '0'…'7': the 8 blocks of the torrent, piece by piece. */
@@ -46,16 +47,18 @@ describe('supervisor: endgame', () => {
   }));
 });
 
+const banned = (n: number, index: number): SupervisorEvent => ({ type: 'peer-banned', key: keyOf(n), index });
+
 describe('supervisor: hash failures', () => {
-  it('puts a failed piece back, strikes its peer, and closes it for good after maxStrikes (3)', marbles((m) => {
+  it('puts a failed piece back, strikes the peer that sent all of it, and bans it at maxStrikes (3)', marbles((m) => {
     const candidates$ = m.cold('a', { a: dial(1) });
     // A wants 2 (piece 0) at 1 and sends it at 9; wants 2 at 15, sends at 18; wants 2 at 24, sends at 27.
     const a = m.cold<PeerEvent>('-(hfuw) 2ms (01) 2ms w 2ms (01) 2ms w 2ms (01)', { ...opening(1, 2), ...blocks });
     const store = fakeStore({ verify: { 0: [false] } });
-    const { events$, sessions } = setup(m, { candidates$, scripts: { 1: a }, store });
+    const { events$, sessions } = setup(m, { candidates$, scripts: { 1: a }, store, options: { maxStrikes: 3 } });
 
-    m.expect(events$, '^ 600s !').toBeObservable('-a 7ms f 8ms f 8ms (fx)', {
-      a: out.connected(1), f: out.failed(0, 1), x: out.closed(1, reasons.local),
+    m.expect(events$, '^ 600s !').toBeObservable('-a 7ms f 8ms f 8ms (fkx)', {
+      a: out.connected(1), f: out.failed(0, 1), k: banned(1, 0), x: out.closed(1, reasons.local),
     });
     m.expect(a).toHaveSubscriptions('^ 26ms !'); // closed at 27, never dialled again
     m.flush();
@@ -72,32 +75,35 @@ describe('supervisor: hash failures', () => {
     expect(sessions.dials).toHaveLength(1);
   }));
 
-  it('strikes every peer that sent a block of the failed piece (maxStrikes 1: both closed)', marbles((m) => {
+  it('blames only the peer whose block differs from the good copy, never the honest one', marbles((m) => {
     const candidates$ = m.cold('ab', { a: dial(1), b: dial(2) });
-    // A is asked for block 0:0 at 1 and sends it at 10; B is asked for 0:1 at 2 and sends it at 12.
-    const a = m.cold<PeerEvent>('-(hfuw) 3ms 0', { ...opening(1, 1), ...blocks });
-    const b = m.cold<PeerEvent>('-(hfuw) 4ms 1', { ...opening(2, 1), ...blocks });
-    const store = fakeStore({ verify: { 0: [false] } });
-    const { events$, sessions } = setup(m, { candidates$, scripts: { 1: a, 2: b }, store, options: { maxStrikes: 1 } });
+    // A is asked for 0:0 at 1 and sends a corrupt copy at 10; B is asked for 0:1 at 2 and sends it
+    // at 12: the piece fails (two contributors, nobody blamed yet). B then wants 2 at 17 and sends
+    // the whole piece at 20: it verifies, block 0 differs from A's copy, so A alone is banned.
+    const corrupt: PeerEvent = { type: 'block', index: 0, begin: 0, data: new Uint8Array(16 * 1024).fill(99) };
+    const a = m.cold<PeerEvent>('-(hfuw) 3ms c', { ...opening(1, 1), c: corrupt });
+    const b = m.cold<PeerEvent>('-(hfuw) 4ms 1 4ms W 2ms (01)', { ...opening(2, 1), ...blocks, W: ev.want(2) });
+    const store = fakeStore({ verify: { 0: [false, true] } });
+    const { events$, sessions } = setup(m, { candidates$, scripts: { 1: a, 2: b }, store });
 
-    m.expect(events$, '^ 600s !').toBeObservable('-ab 9ms (fxy)', {
-      a: out.connected(1), b: out.connected(2),
-      f: out.failed(0, 1, 2), x: out.closed(1, reasons.local), y: out.closed(2, reasons.local),
+    m.expect(events$, '^ 600s !').toBeObservable('-ab 9ms f 7ms (kxv)', {
+      a: out.connected(1), b: out.connected(2), f: out.failed(0, 1, 2),
+      k: banned(1, 0), x: out.closed(1, reasons.local), v: out.verified(0),
     });
-    m.expect(a).toHaveSubscriptions('^ 11ms !');
-    m.expect(b).toHaveSubscriptions('-^ 10ms !');
+    m.expect(a).toHaveSubscriptions('^ 19ms !');
+    m.expect(b).toHaveSubscriptions('-^ 599999ms !');
     m.flush();
 
-    expect(sessions.timeline(keyOf(1), 'request', 'close')).toEqual([[1, cmd.request(0, 0)], [12, cmd.close]]);
-    expect(sessions.timeline(keyOf(2), 'request', 'close')).toEqual([[2, cmd.request(0, 1)], [12, cmd.close]]);
-    expect(sessions.dials).toHaveLength(2);
+    expect(sessions.timeline(keyOf(1), 'request', 'close')).toEqual([[1, cmd.request(0, 0)], [20, cmd.close]]);
+    expect(sessions.timeline(keyOf(2), 'close')).toEqual([]);
+    expect(store.written).toEqual([0]);
   }));
 
   it('a piece that fails once is fetched again and verified; one strike does not close the peer', marbles((m) => {
     const candidates$ = m.cold('a', { a: dial(1) });
     const a = m.cold<PeerEvent>('-(hfuw) 2ms (01) 2ms w 2ms (01)', { ...opening(1, 2), ...blocks });
     const store = fakeStore({ verify: { 0: [false, true] } });
-    const { events$, sessions } = setup(m, { candidates$, scripts: { 1: a }, store });
+    const { events$, sessions } = setup(m, { candidates$, scripts: { 1: a }, store, options: { maxStrikes: 2 } });
 
     m.expect(events$, '^ 30ms !').toBeObservable('-a 7ms f 8ms v', {
       a: out.connected(1), f: out.failed(0, 1), v: out.verified(0),

@@ -134,7 +134,7 @@ describe('Swarm', () => {
     swarm.onPeerEvent(seed, blockOf(3, 0));
     swarm.onPeerEvent(seed, blockOf(3, 1));
     fx.sent.length = 0;
-    swarm.pieceStored(3, PIECE_LENGTH);
+    swarm.pieceStored(3, new Uint8Array(PIECE_LENGTH));
     expect(fx.sent).toEqual([[keyOf(1), cmd.have(3)], [keyOf(1), cmd.notInterested], [keyOf(2), cmd.have(3)]]);
     expect(fx.events.slice(-3)).toEqual([
       out.verified(3),
@@ -151,7 +151,7 @@ describe('Swarm', () => {
       swarm.onPeerEvent(peer, ev.want(2));
       swarm.onPeerEvent(peer, blockOf(0, 0));
       swarm.onPeerEvent(peer, blockOf(0, 1));
-      swarm.pieceFailed(0, PIECE_LENGTH);
+      swarm.pieceFailed(0, new Uint8Array(PIECE_LENGTH));
       expect(swarm.strikesOf(keyOf(1))).toBe(round);
     }
     expect(sentTo(fx, 1)).toEqual([
