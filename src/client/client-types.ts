@@ -1,4 +1,5 @@
 import type { Observable } from 'rxjs';
+import type { Storage } from '../io/storage.js';
 import type { Metainfo } from '../metainfo/metainfo.js';
 import type { PeerAddress } from '../tracker/announce-types.js';
 import type { TorrentEvent } from './torrent-events.js';
@@ -16,6 +17,11 @@ export interface ClientOptions {
   readonly memoryBudgetMiB?: number;
   /** Interval of `progress` events in ms; default 1000. */
   readonly progressInterval?: number;
+  /**
+   * Where the bytes go: one `Storage` per download folder; default the file system. A storage
+   * that is not the file system (or one that fails on purpose, in tests) plugs in here.
+   */
+  readonly storage?: (root: string) => Storage;
 }
 
 export interface AddOptions {

@@ -24,7 +24,7 @@ import type { TorrentEvent, TorrentProgress } from './torrent-events.js';
 
 export function createClient(options: ClientOptions = {}): Client {
   const peerId = makePeerId(randomBytes(20));
-  const disk = createDiskPool();
+  const disk = createDiskPool(options.storage ? { storage: options.storage } : {});
   const hasher = createHashPool();
   const transport = defaultTransport();
   const closing$ = new Subject<void>();

@@ -10,9 +10,11 @@
  * `error` / `warning` events; the stream itself never errors.
  */
 import {
-  BehaviorSubject, EMPTY, Observable, type SchedulerLike, catchError, concat, defer, distinctUntilChanged,
-  filter, ignoreElements, map, merge, mergeMap, of, range, share, switchMap, takeWhile, tap,
+  BehaviorSubject, EMPTY, Observable, type SchedulerLike, Subject, Subscription, catchError, combineLatest, concat, defer,
+  distinctUntilChanged, filter, finalize, ignoreElements, map, merge, mergeMap, of, range, share, startWith, switchMap, take,
+  takeWhile, tap,
 } from 'rxjs';
+import { backoffDelay } from '../operators/backoff-delay.js';
 import { pieceLength } from '../metainfo/file-layout.js';
 import type { Metainfo } from '../metainfo/metainfo.js';
 import { Bitfield } from '../pieces/bitfield.js';
@@ -23,6 +25,7 @@ import type { PeerSessionOptions } from '../peer/peer-session-options.js';
 import { announce$, type TrackerTransport } from '../tracker/announce.js';
 import { supervisor } from '../torrent/supervisor.js';
 import type { ConnectionSlots, PeerCandidate, PieceStore, SupervisorEvent, SwarmStats } from '../torrent/supervisor-types.js';
+import { classifyStoreFailure } from './store-failure.js';
 import type { TorrentEvent, TorrentProgress, TorrentState } from './torrent-events.js';
 
 export interface RunTorrentInput {
@@ -88,7 +91,12 @@ export function runTorrent(input: RunTorrentInput, deps: RunTorrentDeps): Observ
       failed: banked.failed + stats.failed, checked, seconds: (deps.now() - started) / 1000,
     });
 
-    const check$ = range(0, meta.pieceCount).pipe(
+    const check$ = defer(() => {
+      have.clearAll();
+      checked = 0;
+      bytesDone = 0;
+      return range(0, meta.pieceCount);
+    }).pipe(
       mergeMap((index) => input.store.read(index, 0, lengthOf(index)).pipe(
         mergeMap((data) => input.store.verify(index, data)),
         map((ok) => ({ index, ok })),
@@ -179,13 +187,16 @@ export function runTorrent(input: RunTorrentInput, deps: RunTorrentDeps): Observ
           return [progress()];
         case 'piece-verified':
           bytesDone += lengthOf(event.index);
+          diskFullAttempt = 0;
           return [];
         case 'complete':
           bytesDone = meta.totalLength;
           completed$.next(true);
           return input.seed ? [doneEvent(), stateEvent('seeding'), progress()] : [doneEvent()];
         case 'store-error':
-          return [{ type: 'error', infoHash, fatal: false, message: `piece ${event.index} was verified but not written: ${describe(event.error)}` }];
+          return onStoreError(event.index, event.error);
+        case 'read-error':
+          return onReadError(event.index, event.error);
         case 'peer-banned':
           return [{ type: 'warning', infoHash, message: `banned peer ${event.key}: it sent bad data for piece ${event.index}` }];
         case 'piece-failed':
@@ -195,34 +206,102 @@ export function runTorrent(input: RunTorrentInput, deps: RunTorrentDeps): Observ
       }
     };
 
+    let doneSent = false;
     const alreadyDone$ = defer(() => {
-      if (!have.isComplete) return EMPTY;
+      if (!have.isComplete || doneSent) return EMPTY;
       completed$.next(true);
       return of(doneEvent());
     });
 
-    const run$ = input.paused$.pipe(
+    // A full disk pauses the swarm and tries again after a back-off; the user's pause is separate.
+    const diskPaused$ = new BehaviorSubject(false);
+    let diskFullAttempt = 0;
+    const timers = new Subscription();
+    const pauseForDisk = (): number => {
+      const delay = backoffDelay(diskFullAttempt, DISK_FULL_BACKOFF, deps.random);
+      diskFullAttempt += 1;
+      timers.add(deps.scheduler.schedule(() => diskPaused$.next(true)));
+      timers.add(deps.scheduler.schedule(() => diskPaused$.next(false), delay));
+      return delay;
+    };
+    // Data that should be on disk is not (deleted or truncated under us): check everything again.
+    const recheck$ = new Subject<void>();
+    let recheckPending = false;
+
+    const run$ = combineLatest([input.paused$, diskPaused$]).pipe(
+      map(([user, disk]) => user || disk),
       distinctUntilChanged(),
-      switchMap((paused) => (paused ? of(stateEvent('paused'), progress()) : swarm$())),
+      switchMap((paused) => (paused ? defer(() => of(stateEvent('paused'), progress())) : swarm$())),
     );
 
+    const phase$ = (first: boolean): Observable<TorrentEvent> => concat(
+      defer(() => {
+        recheckPending = false;
+        return first ? EMPTY : of(stateEvent('checking'));
+      }),
+      check$,
+      defer(() => of(progress())),
+      alreadyDone$,
+      defer(() => (have.isComplete && !input.seed ? EMPTY : run$)),
+    );
+
+    const checkedOnce$ = new Subject<void>();
     return concat(
       of(stateEvent('checking')),
       input.prepare().pipe(ignoreElements()),
-      check$,
-      of(progress()),
-      alreadyDone$,
-      defer(() => (have.isComplete && !input.seed ? EMPTY : merge(run$, trackerNotes$).pipe(
+      merge(
+        recheck$.pipe(
+          map(() => false),
+          startWith(true),
+          switchMap((first) => phase$(first)),
+          // The first event comes after the first check: the trackers start then, with a true `left`.
+          tap(() => checkedOnce$.next()),
+        ),
+        checkedOnce$.pipe(take(1), switchMap(() => trackerNotes$)),
+      ).pipe(
+        tap((event) => {
+          if (event.type === 'done') doneSent = true;
+        }),
         takeWhile((event) => input.seed || event.type !== 'done', true),
-      ))),
+        takeWhile((event) => !(event.type === 'state' && event.state === 'error'), true),
+      ),
     ).pipe(
       catchError((error: unknown): TorrentEvent[] => [
         { type: 'error', infoHash, fatal: true, message: describe(error) },
         stateEvent('error'),
       ]),
+      finalize(() => timers.unsubscribe()),
     );
+
+    function onStoreError(index: number, error: unknown): TorrentEvent[] {
+      const problem = `piece ${index} was verified but not written: ${describe(error)}`;
+      switch (classifyStoreFailure(error)) {
+        case 'disk-full': {
+          const delay = pauseForDisk();
+          return [{ type: 'error', infoHash, fatal: false, message: `${problem}; paused, trying again in ${Math.round(delay / 1000)} s` }];
+        }
+        case 'refused':
+          return [{ type: 'error', infoHash, fatal: true, message: problem }, stateEvent('error')];
+        case 'missing':
+        case 'other':
+          return [{ type: 'error', infoHash, fatal: false, message: problem }];
+      }
+    }
+
+    function onReadError(index: number, error: unknown): TorrentEvent[] {
+      if (classifyStoreFailure(error) !== 'missing') {
+        return [{ type: 'warning', infoHash, message: `piece ${index} could not be read for a peer: ${describe(error)}` }];
+      }
+      if (recheckPending) return [];
+      recheckPending = true;
+      timers.add(deps.scheduler.schedule(() => recheck$.next()));
+      return [{ type: 'warning', infoHash, message: `piece ${index} is no longer on disk (${describe(error)}); checking the data again` }];
+    }
   });
 }
+
+/** After a full disk: 5 s, doubling, at most a minute between attempts. */
+const DISK_FULL_BACKOFF = { initialDelay: 5_000, factor: 2, maxDelay: 60_000, jitter: 0.2 } as const;
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

@@ -104,6 +104,8 @@ export type SupervisorEvent =
   | { readonly type: 'peer-banned'; readonly key: string; readonly index: number }
   /** A verified piece could not be written; it went back to the picker. */
   | { readonly type: 'store-error'; readonly index: number; readonly error: unknown }
+  /** A piece we have could not be read for an upload (a file deleted or truncated under us?). */
+  | { readonly type: 'read-error'; readonly index: number; readonly error: unknown }
   /** Every piece is verified and on disk. */
   | { readonly type: 'complete' }
   | SwarmStats;

@@ -90,7 +90,7 @@ export function supervisor(input: SupervisorInput, deps: SupervisorDeps): Observ
         readBlock: (key, request) => {
           subscription.add(deps.store.read(request.index, request.begin, request.length).subscribe({
             next: (data) => swarm.blockRead(key, request, data),
-            error: () => commands.get(key)?.next({ type: 'close' }),
+            error: (error: unknown) => subscriber.next({ type: 'read-error', index: request.index, error }),
           }));
         },
       },
