@@ -2,11 +2,14 @@
  * Finds the peer that sent bad data. Every accepted block of a piece in progress is attributed to
  * the peer it came from. When a piece fails its hash:
  * - if one peer sent every block, that peer is the culprit at once;
- * - otherwise the failed copy is kept (bounded: `maxSuspects` pieces, oldest dropped) and, when a
+ * - otherwise the failed copy is kept (bounded: `maxSuspects` pieces of at most 4 copies each) and, when a
  *   good copy of the piece is verified later, each block of the failed copy is compared with it:
  *   the peers whose blocks differ are the culprits, and only they.
  * Honest peers that shared a piece with a liar are never blamed. Pure: plain values in and out.
  */
+/** Failed copies kept per piece: enough to convict a liar, bounded against one that never stops. */
+const MAX_COPIES = 4;
+
 export class CorruptionTracker {
   private readonly sources = new Map<number, string[]>();
   private readonly suspects = new Map<number, { readonly data: Uint8Array; readonly sources: readonly string[] }[]>();
@@ -31,6 +34,7 @@ export class CorruptionTracker {
     if (distinct.size === 1) return distinct.values().next().value;
     const copies = this.suspects.get(index) ?? [];
     copies.push({ data, sources });
+    if (copies.length > MAX_COPIES) copies.shift();
     this.suspects.delete(index);
     this.suspects.set(index, copies); // most recent last
     while (this.suspects.size > this.maxSuspects) {

@@ -18,7 +18,7 @@
  * goes through `deps.scheduler`, all randomness through `deps.random`, all I/O through `deps`.
  */
 import { EMPTY, Observable, Subject, Subscription, defer, finalize, interval, mergeMap, timer } from 'rxjs';
-import type { PeerAddress } from '../peer/connection.js';
+import type { Connection, PeerAddress } from '../peer/connection.js';
 import type { CloseReason, PeerCommand, PeerEvent } from '../peer/peer-events.js';
 import { type ChokerInput, choker } from '../choke/choker.js';
 import { DEFAULT_PEER_DIRECTORY_OPTIONS, PeerDirectory } from './peer-directory.js';
@@ -100,7 +100,10 @@ export function supervisor(input: SupervisorInput, deps: SupervisorDeps): Observ
       const { address } = candidate;
       const key = PeerDirectory.key(address);
       if (deps.slots && !deps.slots.tryAcquire()) {
-        retryLater(address, { permanent: false, wasLive: false, blameless: true });
+        // The client is at its connection ceiling: an incoming peer is turned away at once, a
+        // dialled one is tried again later without counting against it.
+        if (candidate.kind === 'accepted') closeAccepted(candidate.connection$);
+        else retryLater(address, { permanent: false, wasLive: false, blameless: true });
         return EMPTY;
       }
       const peer = new SwarmPeer(key, address);
@@ -146,6 +149,10 @@ export function supervisor(input: SupervisorInput, deps: SupervisorDeps): Observ
       );
     });
 
+    const closeAccepted = (connection$: Observable<Connection>): void => {
+      subscription.add(connection$.subscribe({ next: (connection) => connection.close(), error: () => undefined }));
+    };
+
     const retryLater = (address: PeerAddress, how: { permanent: boolean; wasLive: boolean; blameless?: boolean }): void => {
       const delay = directory.closed(address, how, deps.random);
       if (delay === undefined) return;
@@ -166,7 +173,7 @@ export function supervisor(input: SupervisorInput, deps: SupervisorDeps): Observ
           if (candidate.kind === 'accepted') {
             // Incoming peers are not redialled and never wait in the queue holding a socket.
             if (swarm.peers.size >= maxPeers || swarm.peers.has(key)) {
-              subscription.add(candidate.connection$.subscribe({ next: (c) => c.close(), error: () => undefined }));
+              closeAccepted(candidate.connection$);
               return;
             }
             out.next(candidate);

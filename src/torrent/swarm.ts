@@ -329,9 +329,10 @@ export class Swarm {
     if (!peer.live || peer.peerChoking || !peer.amInterested || peer.pieces === undefined || peer.want <= 0) return;
     if (!isBitfield(peer.pieces)) return;
     const pieceBytes = this.options.pieceLength(0);
-    const inMemory = (this.picker.piecesInProgress + 1) * pieceBytes + this.settlingBytes;
+    const held = this.picker.piecesInProgress * pieceBytes + this.settlingBytes;
+    // One piece may always start, even one larger than the whole budget.
     const requests = this.picker.nextRequests(peer.key, peer.pieces, peer.want, {
-      startPieces: inMemory <= this.options.memoryBudget,
+      startPieces: held === 0 || held + pieceBytes <= this.options.memoryBudget,
     });
     peer.want -= requests.length;
     for (const request of requests) this.fx.send(peer.key, { type: 'request', ...request });
