@@ -105,7 +105,7 @@ export const DEFAULT_ANNOUNCE_BACKOFF: BackoffConfig = {
   jitter: 0.5,
 };
 export const DEFAULT_INTERVAL_BOUNDS = { min: 30, max: 4 * 3600 } as const;
-export const DEFAULT_REQUEST_TIMEOUT = 60_000;
+export const DEFAULT_REQUEST_TIMEOUT = 30_000;
 export const DEFAULT_STOPPED_TIMEOUT = 5_000;
 
 type RoundEnd = { readonly type: 'round-end'; readonly ok: boolean; readonly delay: number };
