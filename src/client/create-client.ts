@@ -11,6 +11,7 @@ import {
 import { createDiskPool } from '../io/disk-pool.js';
 import { allocatePieceBuffer, createHashPool } from '../io/hash-pool.js';
 import { type IncomingPeer, type PeerListener, listenForPeers } from '../io/peer-listener.js';
+import { createResumeStore, defaultResumeDir } from '../io/resume-store.js';
 import { connectTcp } from '../io/tcp-connection.js';
 import { defaultTransport } from '../io/tracker-transport.js';
 import type { Metainfo } from '../metainfo/metainfo.js';
@@ -19,7 +20,7 @@ import { makePeerId } from '../wire/peer-id.js';
 import type { ConnectionSlots, PeerCandidate } from '../torrent/supervisor-types.js';
 import type { AddOptions, Client, ClientOptions } from './client-types.js';
 import { diskPath, diskPieceStore } from './piece-store.js';
-import { runTorrent } from './run-torrent.js';
+import { type TorrentResume, runTorrent } from './run-torrent.js';
 import type { TorrentEvent, TorrentProgress } from './torrent-events.js';
 
 export function createClient(options: ClientOptions = {}): Client {
@@ -32,6 +33,17 @@ export function createClient(options: ClientOptions = {}): Client {
   const paused = new Map<string, BehaviorSubject<boolean>>();
   const progress$ = new Subject<TorrentProgress>();
   const slots = connectionSlots(options.maxConnections ?? 200);
+  const finalSaves = new Set<Promise<void>>();
+  /** Resolves once no piece is being hashed or written any more (bounded wait). */
+  const writesSettled = async (): Promise<void> => {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const diskStats = disk.stats();
+      const hashStats = hasher.stats();
+      if (diskStats.queued + diskStats.running + hashStats.queued + hashStats.running === 0 || Date.now() > deadline) return;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  };
   let listener: PeerListener | undefined;
   let port = 0;
 
@@ -78,6 +90,7 @@ export function createClient(options: ClientOptions = {}): Client {
         paused$,
         session: { listenPort: port },
         prepare: () => createEmptyFiles(meta, addOptions.dir),
+        resume: torrentResume(meta, addOptions.dir),
       }, {
         scheduler: asyncScheduler,
         random: Math.random,
@@ -100,6 +113,21 @@ export function createClient(options: ClientOptions = {}): Client {
       return event;
     }),
   );
+
+  /** Fast-resume state in `<dir>/.rxtorrent/`, saved every 5 s and once more after the last write. */
+  const torrentResume = (meta: Metainfo, dir: string): TorrentResume => {
+    const store = createResumeStore({ dir: defaultResumeDir(dir) });
+    return {
+      interval: 5_000,
+      load: () => store.load(meta, dir),
+      save: (have) => store.save(meta, dir, have),
+      stopped: (have) => {
+        const saved = writesSettled().then(() => store.save(meta, dir, have)).catch(() => undefined);
+        finalSaves.add(saved);
+        void saved.then(() => finalSaves.delete(saved));
+      },
+    };
+  };
 
   /** Zero-length files are never touched by a piece, so they are created up front. */
   const createEmptyFiles = (meta: Metainfo, dir: string): Observable<unknown> => {
@@ -129,6 +157,7 @@ export function createClient(options: ClientOptions = {}): Client {
       closing$.complete();
       await listening.catch(() => undefined);
       await listener?.close();
+      await Promise.all(finalSaves);
       await disk.close();
       await hasher.close();
     },

@@ -11,7 +11,8 @@
  */
 import {
   BehaviorSubject, EMPTY, Observable, type SchedulerLike, Subject, Subscription, catchError, combineLatest, concat, defer,
-  distinctUntilChanged, filter, finalize, ignoreElements, map, merge, mergeMap, of, range, share, startWith, switchMap, take,
+  distinctUntilChanged, exhaustMap, filter, finalize, ignoreElements, interval, map, merge, mergeMap, of, range, share, startWith,
+  switchMap, take,
   takeWhile, tap,
 } from 'rxjs';
 import { backoffDelay } from '../operators/backoff-delay.js';
@@ -45,6 +46,20 @@ export interface RunTorrentInput {
   readonly session?: PeerSessionOptions;
   /** Creates what must exist before any piece lands (zero-length files). */
   readonly prepare: () => Observable<unknown>;
+  /** Fast resume: skip the check when the record matches the files; save as pieces land. */
+  readonly resume?: TorrentResume;
+}
+
+/** What `runTorrent` needs of fast-resume state (the client backs it with `createResumeStore`). */
+export interface TorrentResume {
+  /** The pieces recorded as on disk, when the record still matches the files; else `undefined`. */
+  load(): Promise<Bitfield | undefined>;
+  /** Records `have` (only pieces whose writes completed). */
+  save(have: Bitfield): Promise<void>;
+  /** The torrent stopped: record `have` once the writes in flight have finished. */
+  stopped(have: Bitfield): void;
+  /** ms between saves while running. */
+  readonly interval: number;
 }
 
 export interface RunTorrentDeps {
@@ -91,7 +106,7 @@ export function runTorrent(input: RunTorrentInput, deps: RunTorrentDeps): Observ
       failed: banked.failed + stats.failed, checked, seconds: (deps.now() - started) / 1000,
     });
 
-    const check$ = defer(() => {
+    const fullCheck$ = defer(() => {
       have.clearAll();
       checked = 0;
       bytesDone = 0;
@@ -110,6 +125,25 @@ export function runTorrent(input: RunTorrentInput, deps: RunTorrentDeps): Observ
       }),
       ignoreElements(),
     );
+    // The first check trusts the resume record when it still matches the files.
+    const check$ = (first: boolean): Observable<never> => {
+      const resume = input.resume;
+      if (!first || resume === undefined) return fullCheck$;
+      return defer(() => resume.load().catch(() => undefined)).pipe(
+        mergeMap((recorded) => {
+          if (recorded === undefined) return fullCheck$;
+          have.clearAll();
+          checked = 0;
+          bytesDone = 0;
+          for (const index of recorded.setIndexes()) {
+            have.set(index);
+            checked += 1;
+            bytesDone += lengthOf(index);
+          }
+          return EMPTY;
+        }),
+      );
+    };
 
     // The tracker actor runs for the torrent's whole life (also while paused: peers keep coming).
     const trackerPeers$ = input.noTrackers || meta.announce.length === 0 ? EMPTY : announce$({
@@ -239,13 +273,19 @@ export function runTorrent(input: RunTorrentInput, deps: RunTorrentDeps): Observ
         recheckPending = false;
         return first ? EMPTY : of(stateEvent('checking'));
       }),
-      check$,
+      check$(first),
       defer(() => of(progress())),
       alreadyDone$,
       defer(() => (have.isComplete && !input.seed ? EMPTY : run$)),
     );
 
     const checkedOnce$ = new Subject<void>();
+    let checkedOnce = false;
+    const resume = input.resume;
+    const saving$: Observable<never> = resume === undefined ? EMPTY : interval(resume.interval, deps.scheduler).pipe(
+      exhaustMap(() => defer(() => resume.save(have)).pipe(catchError(() => EMPTY))),
+      ignoreElements(),
+    );
     return concat(
       of(stateEvent('checking')),
       input.prepare().pipe(ignoreElements()),
@@ -255,9 +295,12 @@ export function runTorrent(input: RunTorrentInput, deps: RunTorrentDeps): Observ
           startWith(true),
           switchMap((first) => phase$(first)),
           // The first event comes after the first check: the trackers start then, with a true `left`.
-          tap(() => checkedOnce$.next()),
+          tap(() => {
+            checkedOnce = true;
+            checkedOnce$.next();
+          }),
         ),
-        checkedOnce$.pipe(take(1), switchMap(() => trackerNotes$)),
+        checkedOnce$.pipe(take(1), switchMap(() => merge(trackerNotes$, saving$))),
       ).pipe(
         tap((event) => {
           if (event.type === 'done') doneSent = true;
@@ -270,7 +313,10 @@ export function runTorrent(input: RunTorrentInput, deps: RunTorrentDeps): Observ
         { type: 'error', infoHash, fatal: true, message: describe(error) },
         stateEvent('error'),
       ]),
-      finalize(() => timers.unsubscribe()),
+      finalize(() => {
+        timers.unsubscribe();
+        if (checkedOnce) resume?.stopped(have);
+      }),
     );
 
     function onStoreError(index: number, error: unknown): TorrentEvent[] {
