@@ -48,8 +48,15 @@ export type CloseReason =
   | { readonly kind: 'unrequested-block'; readonly index: number; readonly begin: number; readonly length: number }
   /** The peer has more than `max` requests queued with us. */
   | { readonly kind: 'request-flood'; readonly max: number }
-  /** Nothing received for `ms` while reading. */
+  /** No whole message received for `ms` while reading (a byte trickle does not count). */
   | { readonly kind: 'idle-timeout'; readonly ms: number }
+  /**
+   * Requests were outstanding for `ms` without one block or reject in answer (a peer that
+   * unchokes and then stalls, or drips bytes too slowly to finish a block).
+   */
+  | { readonly kind: 'stalled'; readonly ms: number }
+  /** More than `max` keep-alives within `windowMs`: a peer that floods us with empty messages. */
+  | { readonly kind: 'keepalive-flood'; readonly max: number; readonly windowMs: number }
   /** A command the session cannot carry out (a piece index out of range, …): a caller bug. */
   | { readonly kind: 'bad-command'; readonly command: PeerCommand['type']; readonly message: string }
   /** The supervisor sent `close`. */

@@ -8,8 +8,17 @@ export interface PeerSessionOptions {
   readonly requestTimeout?: number;
   /** We send a keep-alive after this long without sending anything; default 2 min. */
   readonly keepAliveInterval?: number;
-  /** Close after this long without receiving anything (while reading); default 3 min. */
+  /** Close after this long without a whole message from the peer (while reading); default 3 min. */
   readonly idleTimeout?: number;
+  /**
+   * Close (`stalled`) after this long with requests outstanding and no block or reject from the
+   * peer, however many bytes trickle in meanwhile (a slow loris); default 60 s.
+   */
+  readonly stallTimeout?: number;
+  /** Keep-alives the peer may send per `keepAliveWindow` before `keepalive-flood`; default 30. */
+  readonly maxKeepAlives?: number;
+  /** The window `maxKeepAlives` counts in; default 60 s. */
+  readonly keepAliveWindow?: number;
   /** Period of `rate` events and of pipeline re-sizing; default 1 s. */
   readonly rateInterval?: number;
   /** The block size the supervisor requests, used to size the pipeline; default 16 KiB. */
@@ -43,6 +52,9 @@ export function resolvePeerSessionOptions(options: PeerSessionOptions = {}): Res
     requestTimeout: options.requestTimeout ?? 30_000,
     keepAliveInterval: options.keepAliveInterval ?? 120_000,
     idleTimeout: options.idleTimeout ?? 180_000,
+    stallTimeout: options.stallTimeout ?? 60_000,
+    maxKeepAlives: options.maxKeepAlives ?? 30,
+    keepAliveWindow: options.keepAliveWindow ?? 60_000,
     rateInterval: options.rateInterval ?? 1_000,
     blockSize: options.blockSize ?? 16 * 1024,
     pipelineHorizon: options.pipelineHorizon ?? 2_000,

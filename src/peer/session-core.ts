@@ -21,7 +21,9 @@ import type { BlockRequest, CloseReason, PeerCommand, PeerEvent } from './peer-e
 import type { ResolvedPeerSessionOptions } from './peer-session-options.js';
 import { pipelineDepth } from './pipeline-depth.js';
 import { RequestPipeline } from './request-pipeline.js';
+import { StallClock } from './stall-clock.js';
 import { UploadQueue } from './upload-queue.js';
+import { WindowCounter } from './window-counter.js';
 
 export interface SessionCoreInput {
   readonly infoHash: Uint8Array;
@@ -51,6 +53,8 @@ export class SessionCore {
   private readonly allowedFast = new Set<number>();
   private readonly pipeline: RequestPipeline;
   private readonly uploads = new UploadQueue();
+  private readonly stall = new StallClock();
+  private readonly keepAlives: WindowCounter;
   private lastSent: number;
   private lastReceived: number;
   private bytesDown = 0;
@@ -60,6 +64,7 @@ export class SessionCore {
   private idleTimer: Subscription | undefined;
   private keepAliveTimer: Subscription | undefined;
   private rateTimer: Subscription | undefined;
+  private stallTimer: Subscription | undefined;
 
   constructor(
     private readonly connection: Connection,
@@ -73,6 +78,7 @@ export class SessionCore {
     this.ours = Bitfield.fromBytes(input.ourBitfield, input.pieceCount);
     this.theirs = new Bitfield(input.pieceCount);
     this.pipeline = new RequestPipeline(2 * options.maxPipeline);
+    this.keepAlives = new WindowCounter(options.maxKeepAlives, options.keepAliveWindow);
     this.lastSent = this.lastReceived = scheduler.now();
   }
 
@@ -120,6 +126,11 @@ export class SessionCore {
     this.lastReceived = this.scheduler.now();
     switch (m.type) {
       case 'keep-alive':
+        // BEP 3 peers send one every two minutes; a stream of them is someone holding the slot.
+        if (this.keepAlives.hit(this.lastReceived)) {
+          this.close({ kind: 'keepalive-flood', max: this.keepAlives.max, windowMs: this.keepAlives.windowMs });
+        }
+        return;
       case 'port':
       case 'unknown':
         return;
@@ -190,7 +201,9 @@ export class SessionCore {
   /** Stops every timer without emitting: the subscriber left. */
   dispose(): void {
     this.phase = 'closed';
-    for (const timer of [this.handshakeTimer, this.idleTimer, this.keepAliveTimer, this.rateTimer]) timer?.unsubscribe();
+    for (const timer of [this.handshakeTimer, this.idleTimer, this.keepAliveTimer, this.rateTimer, this.stallTimer]) {
+      timer?.unsubscribe();
+    }
     this.pipeline.dispose();
     this.uploads.clear();
   }
@@ -202,7 +215,7 @@ export class SessionCore {
       case 'cancel': {
         const request = { index: c.index, begin: c.begin, length: c.length };
         if (this.pipeline.abandon(request)) this.send([encodeMessage({ type: 'cancel', ...request })]);
-        return;
+        return this.stall.release(this.pipeline.size);
       }
       case 'interested':
       case 'not-interested':
@@ -230,6 +243,8 @@ export class SessionCore {
         this.paused = true;
         this.connection.pause();
         this.idleTimer?.unsubscribe();
+        this.stallTimer?.unsubscribe();
+        this.stallTimer = undefined;
         return this.pipeline.suspendTimers();
       case 'resume':
         if (!this.paused) return;
@@ -237,6 +252,8 @@ export class SessionCore {
         this.connection.resume();
         this.lastReceived = this.scheduler.now();
         this.armIdle(this.options.idleTimeout);
+        this.stall.restart(this.lastReceived);
+        this.armStall();
         return this.pipeline.rearmTimers((r) => this.armRequestTimeout(r));
       case 'close':
         return this.close({ kind: 'local-close' });
@@ -256,6 +273,7 @@ export class SessionCore {
       return this.emit({ type: 'requests-dropped', requests: [request], reason: 'full' });
     }
     this.pipeline.add(request, this.paused ? undefined : this.armRequestTimeout(request));
+    if (this.stall.asked(this.scheduler.now())) this.armStall();
     this.send([encodeMessage({ type: 'request', ...request })]);
   }
 
@@ -265,7 +283,9 @@ export class SessionCore {
     this.emit({ type: 'choked' });
     // BEP 6: a choke no longer cancels requests; each one gets a piece or a reject.
     if (this.fast || this.pipeline.size === 0 || this.closed) return;
-    this.emit({ type: 'requests-dropped', requests: this.pipeline.abandonAll(), reason: 'choked' });
+    const dropped = this.pipeline.abandonAll();
+    this.stall.release(0);
+    this.emit({ type: 'requests-dropped', requests: dropped, reason: 'choked' });
   }
 
   private onHave(index: number): void {
@@ -299,12 +319,14 @@ export class SessionCore {
     if (request === undefined) {
       if (this.pipeline.forget(index, begin, data.length)) {
         this.bytesDown += data.length;
+        this.stall.answered(this.lastReceived, this.pipeline.size); // late, but alive
         return;
       }
       this.close({ kind: 'unrequested-block', index, begin, length: data.length });
       return;
     }
     this.bytesDown += data.length;
+    this.stall.answered(this.lastReceived, this.pipeline.size);
     this.emit({ type: 'block', index, begin, data });
     this.offerWant();
   }
@@ -319,6 +341,7 @@ export class SessionCore {
       this.pipeline.forget(request.index, request.begin, request.length);
       return;
     }
+    this.stall.answered(this.lastReceived, this.pipeline.size);
     this.emit({ type: 'rejected', request });
     this.offerWant();
   }
@@ -432,6 +455,20 @@ export class SessionCore {
       const silent = this.scheduler.now() - this.lastReceived;
       if (silent >= this.options.idleTimeout) this.close({ kind: 'idle-timeout', ms: this.options.idleTimeout });
       else this.armIdle(this.options.idleTimeout - silent);
+    });
+  }
+
+  /** One lazy timer while the peer owes an answer; it re-checks the clock when it fires. */
+  private armStall(): void {
+    if (this.stallTimer !== undefined || this.paused) return;
+    const owing = this.stall.owing(this.scheduler.now());
+    if (owing === undefined) return;
+    const limit = this.options.stallTimeout;
+    this.stallTimer = this.after(limit - owing, () => {
+      this.stallTimer = undefined;
+      const now = this.stall.owing(this.scheduler.now());
+      if (now !== undefined && now >= limit) this.close({ kind: 'stalled', ms: limit });
+      else this.armStall();
     });
   }
 
