@@ -52,6 +52,7 @@ export function applyEvent(status: TorrentStatus, event: TorrentEvent): TorrentS
     case 'done':
       return { ...status, finished: true, seconds: event.seconds, received: event.received, uploaded: event.uploaded };
     case 'warning':
+    case 'peer-closed':
       return status;
     case 'error':
       return event.fatal ? { ...status, fatal: event.message } : status;
@@ -205,6 +206,7 @@ export function createPlainView(options: PlainViewOptions): EventView {
           line(`${printable(status.name)}: warning: ${printable(event.message)}`);
           return;
         case 'state':
+        case 'peer-closed':
           return;
       }
     },

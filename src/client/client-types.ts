@@ -1,6 +1,7 @@
 import type { Observable } from 'rxjs';
 import type { Storage } from '../io/storage.js';
 import type { Metainfo } from '../metainfo/metainfo.js';
+import type { PeerSessionOptions } from '../peer/peer-session-options.js';
 import type { PeerAddress } from '../tracker/announce-types.js';
 import type { TorrentEvent } from './torrent-events.js';
 
@@ -22,6 +23,8 @@ export interface ClientOptions {
    * that is not the file system (or one that fails on purpose, in tests) plugs in here.
    */
   readonly storage?: (root: string) => Storage;
+  /** Timeouts and limits of every peer session (request, stall and idle timeouts, pipeline, …). */
+  readonly session?: Omit<PeerSessionOptions, 'listenPort'>;
 }
 
 export interface AddOptions {

@@ -88,7 +88,7 @@ export function createClient(options: ClientOptions = {}): Client {
         memoryBudget: (options.memoryBudgetMiB ?? 64) * 1024 * 1024,
         progressInterval: options.progressInterval ?? 1_000,
         paused$,
-        session: { listenPort: port },
+        session: { ...options.session, listenPort: port },
         prepare: () => createEmptyFiles(meta, addOptions.dir),
         resume: torrentResume(meta, addOptions.dir),
       }, {

@@ -233,9 +233,10 @@ export function runTorrent(input: RunTorrentInput, deps: RunTorrentDeps): Observ
           return onReadError(event.index, event.error);
         case 'peer-banned':
           return [{ type: 'warning', infoHash, message: `banned peer ${event.key}: it sent bad data for piece ${event.index}` }];
+        case 'peer-closed':
+          return [{ type: 'peer-closed', infoHash, peer: event.key, reason: event.reason.kind }];
         case 'piece-failed':
         case 'peer-connected':
-        case 'peer-closed':
           return [];
       }
     };

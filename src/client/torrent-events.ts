@@ -46,6 +46,8 @@ export type TorrentEvent =
       readonly seconds: number;
     }
   | { readonly type: 'warning'; readonly infoHash: string; readonly message: string }
+  /** A connection to a peer that had completed its handshake ended; `reason` is its typed kind. */
+  | { readonly type: 'peer-closed'; readonly infoHash: string; readonly peer: string; readonly reason: string }
   | {
       readonly type: 'error';
       readonly infoHash: string;

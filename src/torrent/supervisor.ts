@@ -28,7 +28,7 @@ import type { PeerCandidate, SupervisorDeps, SupervisorEvent, SupervisorInput } 
 /** Reasons after which a peer is not dialled again. */
 const PERMANENT: ReadonlySet<CloseReason['kind']> = new Set([
   'wrong-info-hash', 'self-connection', 'bad-bitfield', 'unexpected-message', 'have-out-of-range',
-  'bad-request', 'unrequested-block', 'request-flood', 'wire', 'bad-command',
+  'bad-request', 'unrequested-block', 'request-flood', 'keepalive-flood', 'wire', 'bad-command',
 ]);
 
 export function supervisor(input: SupervisorInput, deps: SupervisorDeps): Observable<SupervisorEvent> {
