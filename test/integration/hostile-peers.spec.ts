@@ -107,11 +107,18 @@ function runSession(hostile: HostilePeer, options: PeerSessionOptions = {}, onEv
 const ofType = <T extends PeerEvent['type']>(events: readonly PeerEvent[], type: T): Extract<PeerEvent, { type: T }>[] =>
   events.filter((e): e is Extract<PeerEvent, { type: T }> => e.type === type);
 
-/** rss growth across `work`, which must not exceed `limit` bytes. */
-async function rssGrowth(work: () => Promise<void>): Promise<number> {
-  const before = process.memoryUsage().rss;
+/**
+ * Growth of this isolate's heap and buffers across `work`: where a peer's bytes would pile up.
+ * (RSS would also count the hash workers each client starts, which have nothing to do with it.)
+ */
+async function heldGrowth(work: () => Promise<void>): Promise<number> {
+  const held = (): number => {
+    const usage = process.memoryUsage();
+    return usage.heapUsed + usage.arrayBuffers;
+  };
+  const before = held();
   await work();
-  return process.memoryUsage().rss - before;
+  return held() - before;
 }
 
 describe('hostile peers: the session closes with a typed reason', () => {
@@ -191,7 +198,7 @@ describe('hostile peers: the session closes with a typed reason', () => {
   it('5. sends a length prefix near 4 GiB: closed before any of it is buffered, memory bounded', async () => {
     const hostile = await hostilePeer({ kind: 'huge-length', junkBytes: 512 * MiB });
     let run: Run | undefined;
-    const growth = await rssGrowth(async () => {
+    const growth = await heldGrowth(async () => {
       run = await runSession(hostile);
       await hostile.closedConnections(1);
     });
@@ -262,7 +269,7 @@ describe('hostile peers: the session closes with a typed reason', () => {
   it('11. floods 100,000 keep-alives: closed as a flood after the limit, memory bounded', async () => {
     const hostile = await hostilePeer({ kind: 'keepalive-flood', count: 100_000 });
     let run: Run | undefined;
-    const growth = await rssGrowth(async () => {
+    const growth = await heldGrowth(async () => {
       run = await runSession(hostile);
       await hostile.closedConnections(1);
     });
@@ -373,23 +380,41 @@ describe('hostile peers: the whole client still downloads every byte', () => {
     const done = events.find((e): e is Extract<TorrentEvent, { type: 'done' }> => e.type === 'done');
     // Some pieces took corrupt blocks, failed their hash, and were fetched again.
     expect(done?.failed).toBeGreaterThan(0);
+    // The liar, and only the liar, was banned: the honest seeders that shared its pieces were not.
+    const bans = events.filter((e) => e.type === 'warning' && e.message.startsWith('banned peer'));
+    expect(bans.length).toBeGreaterThan(0);
+    expect(bans.every((e) => e.type === 'warning' && e.message.startsWith(`banned peer ${keyOf(hostile)}:`))).toBe(true);
   });
 
   it('5. a peer that sends a length prefix near 4 GiB', async () => {
     let hostile: HostilePeer | undefined;
-    const growth = await rssGrowth(async () => {
-      ({ hostile } = await downloadDespite({ kind: 'huge-length', junkBytes: 512 * MiB }));
+    let events: TorrentEvent[] = [];
+    const growth = await heldGrowth(async () => {
+      ({ hostile, events } = await downloadDespite({ kind: 'huge-length', junkBytes: 512 * MiB }));
     });
     expect(hostile?.bytesWritten).toBeLessThan(512 * MiB);
     expect(growth).toBeLessThan(64 * MiB);
+    expect(closedReasons(events, hostile)).toEqual(['wire']);
   });
 
   it('11. a peer that floods keep-alives', async () => {
     let hostile: HostilePeer | undefined;
-    const growth = await rssGrowth(async () => {
-      ({ hostile } = await downloadDespite({ kind: 'keepalive-flood', count: 100_000 }));
+    let events: TorrentEvent[] = [];
+    const growth = await heldGrowth(async () => {
+      ({ hostile, events } = await downloadDespite({ kind: 'keepalive-flood', count: 100_000 }));
     });
     expect(hostile?.connections).toBeGreaterThan(0);
     expect(growth).toBeLessThan(64 * MiB);
+    expect(closedReasons(events, hostile)).toEqual(['keepalive-flood']);
   });
 });
+
+function keyOf(peer: HostilePeer): string {
+  return `${peer.address.host}:${peer.address.port}`;
+}
+
+/** The typed reasons the leecher gave for closing `peer` (once each, in order). */
+function closedReasons(events: readonly TorrentEvent[], peer: HostilePeer | undefined): string[] {
+  if (peer === undefined) return [];
+  return events.flatMap((e) => (e.type === 'peer-closed' && e.peer === keyOf(peer) ? [e.reason] : []));
+}
