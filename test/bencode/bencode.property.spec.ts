@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { BencodeError, decodeBencode, encodeBencode } from '../../src/bencode/index.js';
 import type { BencodeValue } from '../../src/bencode/index.js';
 
-const numRuns = Number(process.env.FUZZ_RUNS ?? 0) || 500;
+const numRuns = Number(process.env.FUZZ_RUNS ?? 0) || 2000;
 const timeout = Math.max(60_000, numRuns * 5);
 
 const latin1Key = fc

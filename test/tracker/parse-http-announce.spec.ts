@@ -5,7 +5,7 @@ import type { BencodeValue } from '../../src/bencode/index.js';
 import { parseHttpAnnounce } from '../../src/tracker/parse-http-announce.js';
 import { TrackerError } from '../../src/tracker/tracker-error.js';
 
-const runs = Number(process.env.FUZZ_RUNS ?? 0) || 300;
+const runs = Number(process.env.FUZZ_RUNS ?? 0) || 2000;
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 const body = (entries: Record<string, BencodeValue>): Uint8Array => encodeBencode(new Map(Object.entries(entries)));
 

@@ -9,7 +9,7 @@ import {
 import { TrackerError } from '../../src/tracker/tracker-error.js';
 import type { AnnounceParams } from '../../src/tracker/announce-types.js';
 
-const runs = Number(process.env.FUZZ_RUNS ?? 0) || 300;
+const runs = Number(process.env.FUZZ_RUNS ?? 0) || 2000;
 
 const params: AnnounceParams = {
   infoHash: new Uint8Array(20).fill(0xaa),

@@ -84,6 +84,6 @@ describe('decodeHandshake', () => {
         expect(h.reserved).toEqual(reserved);
         expect(h.extensions).toEqual(decodeReserved(reserved));
       },
-    ), { numRuns: fuzzRuns(500) });
+    ), { numRuns: fuzzRuns(2000) });
   });
 });

@@ -11,7 +11,7 @@ import type { WireErrorDetail } from '../../src/wire/wire-error.js';
 import { frames } from '../../src/operators/frames.js';
 import { chunkSizes, concat, fuzzRuns, peerMessage, split } from './arbitraries.js';
 
-const runs = fuzzRuns(300);
+const runs = fuzzRuns(2000);
 
 /** A hostile stream: valid frames, frames with a random id and length, and raw noise. */
 const noisyStream: fc.Arbitrary<Uint8Array> = fc.array(fc.oneof(
