@@ -9,7 +9,7 @@ import {
   BehaviorSubject, EMPTY, Observable, Subject, asyncScheduler, concat, defer, finalize, ignoreElements, map, scan, takeUntil,
 } from 'rxjs';
 import { createDiskPool } from '../io/disk-pool.js';
-import { allocatePieceBuffer, createHashPool } from '../io/hash-pool.js';
+import { createHashPool } from '../io/hash-pool.js';
 import { type IncomingPeer, type PeerListener, listenForPeers } from '../io/peer-listener.js';
 import { createResumeStore, defaultResumeDir } from '../io/resume-store.js';
 import { connectTcp } from '../io/tcp-connection.js';
@@ -76,7 +76,7 @@ export function createClient(options: ClientOptions = {}): Client {
       defer(() => listening).pipe(ignoreElements()),
       defer(() => runTorrent({
         meta,
-        store: diskPieceStore(meta, addOptions.dir, { disk, hasher, allocate: allocatePieceBuffer }),
+        store: diskPieceStore(meta, addOptions.dir, { disk, hasher, allocate: (length) => new Uint8Array(length) }),
         peerId,
         port,
         peers: addOptions.peers ?? [],

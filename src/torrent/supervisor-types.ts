@@ -16,7 +16,7 @@ export type PeerCandidate =
  * implements it over the shared hash pool and disk pool; specs hand in cold fakes.
  */
 export interface PieceStore {
-  /** A buffer for one piece (shared memory, so the hash workers read it without a copy). */
+  /** A buffer for one piece, which the swarm fills block by block. */
   allocate(length: number): Uint8Array;
   /** True when the piece's SHA-1 matches the torrent's. Runs off the event loop. */
   verify(index: number, data: Uint8Array): Observable<boolean>;
