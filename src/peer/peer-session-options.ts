@@ -29,7 +29,11 @@ export interface PeerSessionOptions {
   readonly minPipeline?: number;
   /** Requests in flight at most (also capped by the peer's `reqq`); default 250. */
   readonly maxPipeline?: number;
-  /** Peer requests queued with us before `request-flood`; also our `reqq`; default 250. */
+  /**
+   * Peer requests queued with us (also our `reqq`); default 500, as libtorrent. Excess requests are
+   * rejected (BEP 6) or dropped; more than this many over the cap with no piece sent meanwhile is
+   * a `request-flood`.
+   */
   readonly maxQueuedRequests?: number;
   /** Largest block the peer may request from us; default 128 KiB. */
   readonly maxRequestLength?: number;
@@ -60,7 +64,7 @@ export function resolvePeerSessionOptions(options: PeerSessionOptions = {}): Res
     pipelineHorizon: options.pipelineHorizon ?? 2_000,
     minPipeline: options.minPipeline ?? 5,
     maxPipeline: options.maxPipeline ?? 250,
-    maxQueuedRequests: options.maxQueuedRequests ?? 250,
+    maxQueuedRequests: options.maxQueuedRequests ?? 500,
     maxRequestLength: options.maxRequestLength ?? 128 * 1024,
     maxBlockLength: options.maxBlockLength ?? 128 * 1024,
     clientName: options.clientName ?? 'rxtorrent 0.1.0',

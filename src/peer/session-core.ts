@@ -47,6 +47,8 @@ export class SessionCore {
   private paused = false;
   private writable = true;
   private sawPieces = false;
+  /** Requests over the cap since we last sent a piece. */
+  private overflow = 0;
   private peerReqq: number | undefined = undefined;
   private readonly ours: Bitfield;
   private theirs: Bitfield;
@@ -299,17 +301,24 @@ export class SessionCore {
 
   /** A bitfield, have-all or have-none: only before any other piece news, and BEP 6 ones with BEP 6. */
   private onPieces(type: 'bitfield' | 'have-all' | 'have-none', read: () => Bitfield): void {
-    if (this.sawPieces || (type !== 'bitfield' && !this.fast)) {
+    if (type !== 'bitfield' && !this.fast) {
       this.close({ kind: 'unexpected-message', message: type });
       return;
     }
+    let pieces: Bitfield;
     try {
-      this.theirs = read();
+      pieces = read();
     } catch (err) {
       if (!(err instanceof PiecesError)) throw err;
       this.close({ kind: 'bad-bitfield', error: err.detail });
       return;
     }
+    if (this.sawPieces) {
+      // Late piece news (aria2 sends a bitfield after `have`s): taken as the `have`s it adds.
+      for (const index of pieces.setIndexes()) if (this.theirs.set(index)) this.emit({ type: 'have', index });
+      return;
+    }
+    this.theirs = pieces;
     this.sawPieces = true;
     this.emit({ type: 'bitfield', pieces: this.theirs.clone() });
   }
@@ -359,7 +368,15 @@ export class SessionCore {
     }
     if (this.uploads.has(request)) return;
     if (this.uploads.size >= this.options.maxQueuedRequests) {
-      this.close({ kind: 'request-flood', max: this.options.maxQueuedRequests });
+      // Real clients (aria2) queue more than our `reqq`: refuse the excess as libtorrent does
+      // (BEP 6 reject, else drop it so it times out there), and close only a peer that keeps
+      // piling requests on while we send it nothing.
+      this.overflow += 1;
+      if (this.overflow > this.options.maxQueuedRequests) {
+        this.close({ kind: 'request-flood', max: this.options.maxQueuedRequests });
+        return;
+      }
+      if (this.fast) this.send([encodeMessage({ type: 'reject', ...request })]);
       return;
     }
     this.uploads.add(request);
@@ -430,6 +447,7 @@ export class SessionCore {
   private sendPiece(request: BlockRequest, data: Uint8Array): void {
     this.send([encodePieceHeader(request.index, request.begin, data.length), data]);
     this.bytesUp += data.length;
+    this.overflow = 0;
   }
 
   private flushUploads(): void {

@@ -11,10 +11,11 @@ const piece = (index: number, begin: number): PeerCommand => ({ type: 'piece', i
 const requestEvent = (index: number, begin: number): PeerEvent => ({ type: 'request', request: req(index, begin, 16) });
 
 describe('peerSession: serving the peer', () => {
-  it('closes on a request flood', marbles((m) => {
+  it('closes on a request flood: more excess requests than the cap with no piece sent', marbles((m) => {
+    // 3 are queued; the 4th to 6th over the cap are dropped; the 7th is one too many.
     const s = session(m, {
-      data: '--h 6ms (abcd)',
-      values: { h, a: r(0, 0), b: r(0, 16), c: r(0, 32), d: r(0, 48) },
+      data: '--h 6ms (abcdefg)',
+      values: { h, a: r(0, 0), b: r(0, 16), c: r(0, 32), d: r(0, 48), e: r(0, 64), f: r(0, 80), g: r(0, 96) },
       commands: '---u',
       commandValues: { u: unchoke },
       options: { maxQueuedRequests: 3 },
@@ -25,6 +26,21 @@ describe('peerSession: serving the peer', () => {
       C: ev.closed({ kind: 'request-flood', max: 3 }),
     });
     m.expect(s.connection$).toHaveSubscriptions('^ 8ms !');
+  }));
+
+  it('tolerates a peer that queues more than our reqq (as aria2 does): the excess is dropped', marbles((m) => {
+    const s = session(m, {
+      data: '--h 6ms (abcde)',
+      values: { h, a: r(0, 0), b: r(0, 16), c: r(0, 32), d: r(0, 48), e: r(0, 64) },
+      commands: '---u',
+      commandValues: { u: unchoke },
+      options: { maxQueuedRequests: 3 },
+    });
+    m.expect(s.events$, '^ 20ms !').toBeObservable('-cH 6ms (xyz)', {
+      c: ev.connected, H: ev.handshake(),
+      x: requestEvent(0, 0), y: requestEvent(0, 16), z: requestEvent(0, 32),
+    });
+    m.expect(s.connection$).toHaveSubscriptions('^ 20ms !');
   }));
 
   it('ignores requests while choking, rejects them with BEP 6, and closes on a bad index', marbles((m) => {
