@@ -397,6 +397,22 @@ describe('hostile peers: the whole client still downloads every byte', () => {
     expect(closedReasons(events, hostile)).toEqual(['wire']);
   });
 
+  it.each<[string, HostileBehaviour, string | undefined]>([
+    ['3. drips one byte at a time', { kind: 'slow-loris', intervalMs: 200 }, undefined],
+    ['6a. a have with an out-of-range index', { kind: 'have-out-of-range' }, 'have-out-of-range'],
+    ['6b. a request with an out-of-range index', { kind: 'request-out-of-range' }, 'bad-request'],
+    ['7b. a bitfield one byte too short', { kind: 'bitfield-wrong-size', delta: -1 }, 'bad-bitfield'],
+    ['7c. a bitfield with spare bits set', { kind: 'bitfield-spare-bits' }, 'bad-bitfield'],
+    ['8. a block never requested', { kind: 'unrequested-block' }, 'unrequested-block'],
+    ['9. a wrong info hash', { kind: 'wrong-info-hash' }, undefined],
+    ['10. random bytes instead of a handshake', { kind: 'garbage-handshake' }, undefined],
+    ['12. silence after connecting', { kind: 'silent' }, undefined],
+  ])('%s: the download completes from the honest peers', async (_name, behaviour, reason) => {
+    const { events, hostile } = await downloadDespite(behaviour);
+    // A peer that got past the handshake is closed with its typed reason.
+    if (reason !== undefined) expect(closedReasons(events, hostile)).toEqual([reason]);
+  });
+
   it('11. a peer that floods keep-alives', async () => {
     let hostile: HostilePeer | undefined;
     let events: TorrentEvent[] = [];
