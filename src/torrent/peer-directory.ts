@@ -18,7 +18,7 @@ export interface PeerDirectoryOptions {
   readonly reconnect: BackoffConfig;
   /** Consecutive failures after which a peer is given up (`dead`). */
   readonly maxFailures: number;
-  /** Distinct addresses remembered at most; further offers are ignored. */
+  /** Distinct addresses remembered at most; when full, a given-up peer makes room, else the offer is ignored. */
   readonly maxKnown: number;
 }
 
@@ -47,7 +47,7 @@ export class PeerDirectory {
     const key = PeerDirectory.key(address);
     const entry = this.entries.get(key);
     if (entry === undefined) {
-      if (this.entries.size >= this.options.maxKnown) return false;
+      if (this.entries.size >= this.options.maxKnown && !this.forgetOneDead()) return false;
       this.entries.set(key, { address, state: 'queued', failures: 0 });
       return true;
     }
@@ -99,6 +99,16 @@ export class PeerDirectory {
 
   get size(): number {
     return this.entries.size;
+  }
+
+  /** Makes room for a new address by forgetting the oldest peer that was given up. */
+  private forgetOneDead(): boolean {
+    for (const [key, entry] of this.entries) {
+      if (entry.state !== 'dead') continue;
+      this.entries.delete(key);
+      return true;
+    }
+    return false;
   }
 
   private set(address: PeerAddress, state: PeerLifecycle): Entry | undefined {

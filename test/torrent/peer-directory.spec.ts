@@ -57,6 +57,18 @@ describe('PeerDirectory', () => {
     expect(directory.offer({ host: 'a', port: 1 })).toBe(false);
   });
 
+  it('when full, forgets the oldest given-up peer to make room for a new one', () => {
+    const directory = new PeerDirectory({ ...DEFAULT_PEER_DIRECTORY_OPTIONS, maxKnown: 2 });
+    const [a, b, c] = [{ host: 'a', port: 1 }, { host: 'b', port: 1 }, { host: 'c', port: 1 }];
+    directory.offer(a);
+    directory.offer(b);
+    directory.closed(b, { permanent: true, wasLive: false }, () => 0);
+    expect(directory.offer(c)).toBe(true);
+    expect(directory.state(b)).toBeUndefined();
+    expect(directory.state(a)).toBe('queued');
+    expect(directory.offer({ host: 'd', port: 1 })).toBe(false); // nobody left to forget
+  });
+
   it('retries only a peer that is waiting, once per wait', () => {
     const directory = new PeerDirectory();
     expect(directory.retry(a)).toBe(false); // unknown
