@@ -48,8 +48,11 @@ export interface Client {
    * Completes after `done` unless `seed` is set.
    */
   add(torrent: Metainfo, options: AddOptions): Observable<TorrentEvent>;
+  /** Stops the torrent's swarm (the torrent stays: state `paused`); `resume` starts it again. */
   pause(infoHash: string): void;
   resume(infoHash: string): void;
+  /** Stops the torrent as unsubscribing would (tracker `stopped`, writes flushed); its stream completes. */
+  remove(infoHash: string): void;
   /** Every torrent's latest progress, whenever any changes. */
   readonly torrents$: Observable<readonly import('./torrent-events.js').TorrentProgress[]>;
   /** Stops every torrent, flushes the disk, closes the port and all sockets, workers, timers. */

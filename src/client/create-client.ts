@@ -6,7 +6,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
-  BehaviorSubject, EMPTY, Observable, Subject, asyncScheduler, concat, defer, finalize, ignoreElements, map, scan, takeUntil,
+  BehaviorSubject, EMPTY, Observable, Subject, asyncScheduler, concat, defer, finalize, ignoreElements, map, merge, scan,
+  takeUntil,
 } from 'rxjs';
 import { createDiskPool } from '../io/disk-pool.js';
 import { createHashPool } from '../io/hash-pool.js';
@@ -31,6 +32,7 @@ export function createClient(options: ClientOptions = {}): Client {
   const closing$ = new Subject<void>();
   const routes = new Map<string, (peer: IncomingPeer) => boolean>();
   const paused = new Map<string, BehaviorSubject<boolean>>();
+  const removals = new Map<string, Subject<void>>();
   const progress$ = new Subject<TorrentProgress>();
   const slots = connectionSlots(options.maxConnections ?? 200);
   const finalSaves = new Set<Promise<void>>();
@@ -72,6 +74,8 @@ export function createClient(options: ClientOptions = {}): Client {
     });
     const paused$ = new BehaviorSubject(false);
     paused.set(infoHash, paused$);
+    const removed$ = new Subject<void>();
+    removals.set(infoHash, removed$);
     return concat(
       defer(() => listening).pipe(ignoreElements()),
       defer(() => runTorrent({
@@ -100,10 +104,11 @@ export function createClient(options: ClientOptions = {}): Client {
         slots,
       })),
     ).pipe(
-      takeUntil(closing$),
+      takeUntil(merge(closing$, removed$)),
       finalize(() => {
         routes.delete(infoHash);
         paused.delete(infoHash);
+        removals.delete(infoHash);
         incoming$.complete();
       }),
     );
@@ -148,6 +153,7 @@ export function createClient(options: ClientOptions = {}): Client {
     add,
     pause: (infoHash) => paused.get(infoHash)?.next(true),
     resume: (infoHash) => paused.get(infoHash)?.next(false),
+    remove: (infoHash) => removals.get(infoHash)?.next(),
     torrents$: progress$.pipe(
       scan((all, event) => new Map(all).set(event.infoHash, event), new Map<string, TorrentProgress>()),
       map((all) => [...all.values()]),

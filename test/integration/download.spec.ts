@@ -207,4 +207,30 @@ describe('download from rxtorrent seeders', () => {
     expect(events.at(-1)?.type).toBe('done');
     expect(await sha(join(work, 'leech/pr/a.bin'))).toBe(await sha(join(seedDir, 'pr/a.bin')));
   });
+
+  it('removes a torrent from code: its stream completes without done', async () => {
+    const files = { 'rm/a.bin': 200_000 };
+    const seedDir = join(work, 'seed');
+    await makeContent(seedDir, files);
+    const meta = await torrentOf(join(seedDir, 'rm'), 32 * 1024);
+    const seeder = client();
+    const { seeding } = await startSeeders([seeder], meta, seedDir);
+    const events: TorrentEvent[] = [];
+    const completed = new Promise<void>((resolve, reject) => {
+      // The leecher knows no peer: it would wait forever, until removed.
+      client().add(meta, { dir: join(work, 'leech') }).subscribe({
+        next: (event) => {
+          events.push(event);
+          if (event.type === 'state' && event.state === 'downloading') clients.at(-1)?.remove(meta.infoHashHex);
+        },
+        error: reject,
+        complete: resolve,
+      });
+    });
+    await completed;
+    seeding.forEach((s) => s.unsubscribe());
+    expect(events.map((e) => e.type)).not.toContain('done');
+    expect(events.filter((e) => e.type === 'state').map((e) => (e.type === 'state' ? e.state : ''))).toEqual(['checking', 'downloading']);
+  });
 });
+
