@@ -1,3 +1,4 @@
+import { contentPath } from '../metainfo/content-path.js';
 import type { Metainfo, TorrentFile } from '../metainfo/metainfo.js';
 import { formatBytes } from './format.js';
 
@@ -19,7 +20,7 @@ export interface InfoJson {
 
 /** Where a file lands relative to the download folder: `name` or `name/dir/file`. */
 export function filePath(meta: Metainfo, file: TorrentFile): string {
-  return meta.singleFile ? meta.name : [meta.name, ...file.path].join('/');
+  return contentPath(meta, file).join('/');
 }
 
 export function infoJson(meta: Metainfo): InfoJson {

@@ -20,7 +20,8 @@ import { peerSession } from '../peer/peer-session.js';
 import { makePeerId } from '../wire/peer-id.js';
 import type { ConnectionSlots, PeerCandidate } from '../torrent/supervisor-types.js';
 import type { AddOptions, Client, ClientOptions } from './client-types.js';
-import { diskPath, diskPieceStore } from './piece-store.js';
+import { contentPath } from '../metainfo/content-path.js';
+import { diskPieceStore } from './piece-store.js';
 import { type TorrentResume, runTorrent } from './run-torrent.js';
 import type { TorrentEvent, TorrentProgress } from './torrent-events.js';
 
@@ -141,7 +142,7 @@ export function createClient(options: ClientOptions = {}): Client {
     return disk.write({
       torrentId: meta.infoHashHex,
       root: dir,
-      segments: empty.map((file) => ({ path: diskPath(meta, file), fileLength: 0, fileOffset: 0, data: new Uint8Array(0) })),
+      segments: empty.map((file) => ({ path: contentPath(meta, file), fileLength: 0, fileOffset: 0, data: new Uint8Array(0) })),
     });
   };
 

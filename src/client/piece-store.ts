@@ -2,13 +2,10 @@ import { type Observable, map } from 'rxjs';
 import type { DiskPool, ReadSegment } from '../io/disk-pool.js';
 import type { HashPool } from '../io/hash-pool.js';
 import { pieceSegments } from '../metainfo/file-layout.js';
-import type { Metainfo, TorrentFile } from '../metainfo/metainfo.js';
+import { contentPath } from '../metainfo/content-path.js';
+import type { Metainfo } from '../metainfo/metainfo.js';
 import type { PieceStore } from '../torrent/supervisor-types.js';
 
-/** Where a file of the torrent lives below the download folder: `name` or `name/dir/file`. */
-export function diskPath(meta: Metainfo, file: TorrentFile): readonly string[] {
-  return meta.singleFile ? file.path : [meta.name, ...file.path];
-}
 
 interface Placed extends ReadSegment {
   /** Where the segment's bytes go in the requested range. */
@@ -35,7 +32,7 @@ export function diskPieceStore(
       const file = meta.files[segment.fileIndex];
       if (file === undefined) continue;
       out.push({
-        path: diskPath(meta, file),
+        path: contentPath(meta, file),
         fileLength: file.length,
         fileOffset: segment.fileOffset + (from - segment.pieceOffset),
         length: to - from,

@@ -18,6 +18,7 @@
  * completed (the disk pool's write Observable emitted). `save` copies `have` before anything
  * else, then stats the files, so every stamp is taken after the writes of the pieces it vouches for.
  */
+import { contentPath } from '../metainfo/content-path.js';
 import { randomBytes } from 'node:crypto';
 import { lstat, mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -102,10 +103,7 @@ export function defaultResumeDir(contentDir: string): string {
   return join(contentDir, '.rxtorrent');
 }
 
-/** Where a torrent's file lives below its content folder (as `diskPath` in the client). */
-export function contentPath(meta: Metainfo, file: TorrentFile): readonly string[] {
-  return meta.singleFile ? file.path : [meta.name, ...file.path];
-}
+export { contentPath };
 
 /**
  * Whether a restart may skip the recheck: `record` must be this torrent's (version, info hash,

@@ -19,3 +19,4 @@ export type { LayoutErrorDetail } from './layout-error.js';
 export { buildMetainfo } from './build-metainfo.js';
 export type { BuildMetainfoInput } from './build-metainfo.js';
 export { choosePieceLength, MIN_CHOSEN_PIECE_LENGTH, MAX_CHOSEN_PIECE_LENGTH } from './choose-piece-length.js';
+export { contentPath } from './content-path.js';
