@@ -65,10 +65,8 @@ function describe(detail: BencodeErrorDetail): string {
 
 export class BencodeError extends Error {
   override readonly name = 'BencodeError';
-  readonly detail: BencodeErrorDetail;
 
-  constructor(detail: BencodeErrorDetail) {
+  constructor(readonly detail: BencodeErrorDetail) {
     super(describe(detail));
-    this.detail = detail;
   }
 }

@@ -40,11 +40,9 @@ export type CreateTorrentErrorDetail =
 
 export class CreateTorrentError extends Error {
   override readonly name = 'CreateTorrentError';
-  readonly detail: CreateTorrentErrorDetail;
 
-  constructor(detail: CreateTorrentErrorDetail) {
+  constructor(readonly detail: CreateTorrentErrorDetail) {
     super(describe(detail));
-    this.detail = detail;
   }
 }
 

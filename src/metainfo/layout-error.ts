@@ -17,10 +17,8 @@ function describe(detail: LayoutErrorDetail): string {
 
 export class LayoutError extends Error {
   override readonly name = 'LayoutError';
-  readonly detail: LayoutErrorDetail;
 
-  constructor(detail: LayoutErrorDetail) {
+  constructor(readonly detail: LayoutErrorDetail) {
     super(describe(detail));
-    this.detail = detail;
   }
 }

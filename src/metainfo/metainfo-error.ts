@@ -68,10 +68,8 @@ function describe(detail: MetainfoErrorDetail): string {
 
 export class MetainfoError extends Error {
   override readonly name = 'MetainfoError';
-  readonly detail: MetainfoErrorDetail;
 
-  constructor(detail: MetainfoErrorDetail) {
+  constructor(readonly detail: MetainfoErrorDetail) {
     super(describe(detail));
-    this.detail = detail;
   }
 }

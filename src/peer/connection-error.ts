@@ -22,11 +22,9 @@ export type ConnectionErrorKind = ConnectionErrorDetail['kind'];
 
 export class ConnectionError extends Error {
   override readonly name = 'ConnectionError';
-  readonly detail: ConnectionErrorDetail;
 
-  constructor(detail: ConnectionErrorDetail) {
+  constructor(readonly detail: ConnectionErrorDetail) {
     super(describe(detail));
-    this.detail = detail;
   }
 }
 

@@ -25,11 +25,9 @@ export type PiecesErrorKind = PiecesErrorDetail['kind'];
 
 export class PiecesError extends Error {
   override readonly name = 'PiecesError';
-  readonly detail: PiecesErrorDetail;
 
-  constructor(detail: PiecesErrorDetail) {
+  constructor(readonly detail: PiecesErrorDetail) {
     super(describe(detail));
-    this.detail = detail;
   }
 }
 

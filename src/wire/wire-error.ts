@@ -24,11 +24,9 @@ export type WireErrorKind = WireErrorDetail['kind'];
 
 export class WireError extends Error {
   override readonly name = 'WireError';
-  readonly detail: WireErrorDetail;
 
-  constructor(detail: WireErrorDetail) {
+  constructor(readonly detail: WireErrorDetail) {
     super(describe(detail));
-    this.detail = detail;
   }
 }
 
