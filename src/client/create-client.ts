@@ -100,7 +100,7 @@ export function createClient(options: ClientOptions = {}): Client {
         scheduler: asyncScheduler,
         random: Math.random,
         now: Date.now,
-        session: (input) => peerSession(input, { scheduler: asyncScheduler, connect: (address) => connectTcp(address) }),
+        session: (input) => peerSession(input, { scheduler: asyncScheduler, connect: (address) => connectTcp(address, { reuseReadBuffer: true }) }),
         transport,
         slots,
       })),

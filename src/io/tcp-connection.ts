@@ -8,8 +8,9 @@
  * with the same ownership.
  *
  * The Connection reads in flowing mode only while `data$` has a subscriber and `pause()` was not
- * called; `write(chunks)` corks the socket and writes each chunk (Node turns them into one
- * `writev`), and returns false above the socket's high-water mark until `drain$`.
+ * called; `write(chunks)` writes each chunk into a socket corked until the end of the current tick,
+ * so all the writes of one turn of the event loop leave in one `writev`; it returns false above
+ * the socket's high-water mark until `drain$`.
  */
 import * as net from 'node:net';
 import { Observable } from 'rxjs';
@@ -19,12 +20,30 @@ import type { Connection, PeerAddress } from '../peer/connection.js';
 export interface ConnectTcpOptions {
   /** ms from subscribing to connected; default 10 000. */
   readonly connectTimeout?: number;
+  /**
+   * Read into one buffer of this socket's, reused for every read (Node's `onread`), instead of
+   * a new Buffer per read: no allocation and no stream machinery per chunk. The Connection then
+   * `reusesChunks`: each chunk of `data$` is valid only during its `next` call. Default false.
+   */
+  readonly reuseReadBuffer?: boolean;
 }
+
+/** Bytes read per `read(2)` into a reused buffer (Node's own default read size). */
+const READ_BUFFER_BYTES = 64 * 1024;
 
 export function connectTcp(address: PeerAddress, options: ConnectTcpOptions = {}): Observable<Connection> {
   const ms = options.connectTimeout ?? 10_000;
+  const reuse = options.reuseReadBuffer === true;
   return new Observable<Connection>((subscriber) => {
-    const socket = net.connect({ host: address.host, port: address.port, noDelay: true });
+    const reader = reuse ? new ReusedReads() : undefined;
+    const socket = net.connect({
+      host: address.host,
+      port: address.port,
+      noDelay: true,
+      ...(reader === undefined ? {} : {
+        onread: { buffer: Buffer.allocUnsafeSlow(READ_BUFFER_BYTES), callback: (n: number, buffer: Uint8Array) => reader.read(n, buffer) },
+      }),
+    });
     const timer = setTimeout(() => {
       subscriber.error(new ConnectionError({ kind: 'connect-timeout', ms }));
     }, ms);
@@ -36,7 +55,7 @@ export function connectTcp(address: PeerAddress, options: ConnectTcpOptions = {}
     socket.once('connect', () => {
       clearTimeout(timer);
       socket.off('error', onError);
-      subscriber.next(socketConnection(socket, address, []));
+      subscriber.next(socketConnection(socket, address, [], reader));
     });
     return () => {
       clearTimeout(timer);
@@ -94,12 +113,37 @@ function errorCode(err: unknown): string | undefined {
   return typeof err.code === 'string' ? err.code : undefined;
 }
 
-function socketConnection(socket: net.Socket, remoteAddress: PeerAddress, head: readonly Uint8Array[]): Connection {
+/**
+ * The `onread` end of a socket that reads into one reused buffer: hands each read to the
+ * current `data$` subscriber; with none, keeps a copy and pauses the socket.
+ */
+class ReusedReads {
+  deliver: ((chunk: Uint8Array) => void) | undefined = undefined;
+  readonly early: Uint8Array[] = [];
+
+  read(n: number, buffer: Uint8Array): boolean {
+    const chunk = buffer.subarray(0, n);
+    if (this.deliver === undefined) {
+      this.early.push(chunk.slice());
+      return false;
+    }
+    this.deliver(chunk);
+    return true;
+  }
+}
+
+function socketConnection(socket: net.Socket, remoteAddress: PeerAddress, head: readonly Uint8Array[], reader?: ReusedReads): Connection {
   // Remember how the socket ended, so a late `data$` subscriber still learns it.
   let failure: ConnectionError | undefined;
   let ended = false;
   let paused = false;
   let readers = 0;
+  let corked = false;
+  const flush = (): void => {
+    if (!corked) return;
+    corked = false;
+    socket.uncork();
+  };
   socket.on('error', (err) => {
     failure ??= toConnectionError(err);
   });
@@ -112,6 +156,7 @@ function socketConnection(socket: net.Socket, remoteAddress: PeerAddress, head: 
 
   const data$ = new Observable<Uint8Array>((subscriber) => {
     for (const chunk of head) subscriber.next(chunk);
+    if (reader !== undefined) for (const chunk of reader.early.splice(0)) subscriber.next(chunk);
     if (failure !== undefined) {
       subscriber.error(failure);
       return undefined;
@@ -120,7 +165,7 @@ function socketConnection(socket: net.Socket, remoteAddress: PeerAddress, head: 
       subscriber.complete();
       return undefined;
     }
-    const onData = (chunk: Buffer): void => subscriber.next(chunk);
+    const onData = (chunk: Uint8Array): void => subscriber.next(chunk);
     const onError = (err: Error): void => subscriber.error(failure ?? toConnectionError(err));
     const onEnd = (): void => {
       if (failure !== undefined) subscriber.error(failure);
@@ -130,11 +175,13 @@ function socketConnection(socket: net.Socket, remoteAddress: PeerAddress, head: 
     socket.on('end', onEnd);
     socket.on('close', onEnd);
     readers++;
-    socket.on('data', onData);
+    if (reader === undefined) socket.on('data', onData);
+    else reader.deliver = onData;
     if (!paused) socket.resume();
     return () => {
       readers--;
-      socket.off('data', onData);
+      if (reader === undefined) socket.off('data', onData);
+      else if (reader.deliver === onData) reader.deliver = undefined;
       socket.off('error', onError);
       socket.off('end', onEnd);
       socket.off('close', onEnd);
@@ -154,12 +201,18 @@ function socketConnection(socket: net.Socket, remoteAddress: PeerAddress, head: 
   return {
     remoteAddress,
     data$,
+    reusesChunks: reader !== undefined,
     drain$,
     write: (chunks) => {
       if (socket.destroyed || !socket.writable) return false;
-      socket.cork();
+      if (!corked) {
+        // Everything written in this turn of the event loop leaves in one writev: a burst of
+        // requests (one per block received) costs one syscall, not one each.
+        corked = true;
+        socket.cork();
+        process.nextTick(flush);
+      }
       for (const chunk of chunks) socket.write(chunk);
-      socket.uncork();
       return !socket.writableNeedDrain;
     },
     pause: () => {
@@ -171,6 +224,7 @@ function socketConnection(socket: net.Socket, remoteAddress: PeerAddress, head: 
       if (readers > 0) socket.resume();
     },
     close: () => {
+      flush();
       socket.destroy();
     },
   };

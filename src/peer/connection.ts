@@ -15,10 +15,16 @@ export interface Connection {
   readonly remoteAddress: PeerAddress;
   /**
    * Received chunks, in order. Completes when the peer ends the stream; errors with a
-   * `ConnectionError` (`reset`, `timeout`, …). Chunks are never reused by the edge: a view into
-   * one stays valid for as long as it is held.
+   * `ConnectionError` (`reset`, `timeout`, …). Unless `reusesChunks`, chunks are never reused
+   * by the edge: a view into one stays valid for as long as it is held.
    */
   readonly data$: Observable<Uint8Array>;
+  /**
+   * True when every chunk of `data$` is a view into one read buffer that the next read
+   * overwrites: a chunk is valid only during its `next` call (copy what you keep). The session
+   * then decodes with `frames({ transient: true })`.
+   */
+  readonly reusesChunks?: boolean;
   /**
    * Emits each time the send buffer has drained after `write` returned false. Never errors:
    * failures arrive on `data$`.

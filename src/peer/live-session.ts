@@ -56,6 +56,7 @@ export function liveSession(
         handshake: input.handshake === undefined,
         maxBlockLength: options.maxBlockLength,
         maxPieceCount: input.pieceCount,
+        transient: connection.reusesChunks === true,
       }));
       sources.add(decoded$.subscribe({
         next: (event) => (event.type === 'handshake' ? core.onHandshake(event) : core.onMessage(event)),

@@ -1,19 +1,20 @@
-import type { Subscription } from 'rxjs';
 import { blockKey } from './block-key.js';
 import type { BlockRequest } from './peer-events.js';
 
 interface InFlight {
   readonly request: BlockRequest;
-  timer: Subscription | undefined;
+  /** When its timeout clock started; undefined while reading is paused. */
+  sentAt: number | undefined;
 }
 
-/** Arms the timeout of one request; the session passes a `deps.scheduler` timer. */
-export type ArmTimeout = (request: BlockRequest) => Subscription;
-
 /**
- * Our requests to one peer: the in-flight set with a timeout per request, and a bounded memory
- * of requests we gave up on (cancelled, timed out, dropped at a choke), so that a block or a
- * reject that was already on the wire when we gave up is discarded, not taken for a violation.
+ * Our requests to one peer: the in-flight set, each with the time its timeout clock started,
+ * and a bounded memory of requests we gave up on (cancelled, timed out, dropped at a choke), so
+ * that a block or a reject that was already on the wire when we gave up is discarded, not taken
+ * for a violation.
+ *
+ * Clocks start in the order requests are added (a Map keeps that order), so the first entries
+ * are the oldest: the session needs one timer, for `oldestSentAt()`, not one per request.
  */
 export class RequestPipeline {
   private readonly inFlight = new Map<string, InFlight>();
@@ -32,23 +33,39 @@ export class RequestPipeline {
     return this.inFlight.has(keyOf(request));
   }
 
-  add(request: BlockRequest, timer: Subscription | undefined): void {
+  /** `sentAt`: now, or undefined while reading is paused (the clock starts at `restartClocks`). */
+  add(request: BlockRequest, sentAt: number | undefined): void {
     const key = keyOf(request);
     this.abandoned.delete(key);
-    this.inFlight.set(key, { request, timer });
+    this.inFlight.set(key, { request, sentAt });
   }
 
-  /** Removes an answered request and stops its timer; undefined when it was not in flight. */
+  /** Removes an answered request; undefined when it was not in flight. */
   settle(index: number, begin: number, length: number): BlockRequest | undefined {
     const key = blockKey(index, begin, length);
     const entry = this.inFlight.get(key);
     if (entry === undefined) return undefined;
-    entry.timer?.unsubscribe();
     this.inFlight.delete(key);
     return entry.request;
   }
 
-  /** Gives up on a request: removed, its timer stopped, and remembered as abandoned. */
+  /** When the oldest running clock started; undefined when none runs. */
+  oldestSentAt(): number | undefined {
+    for (const entry of this.inFlight.values()) return entry.sentAt;
+    return undefined;
+  }
+
+  /** The requests whose clock has run for `timeout` ms at `now`, oldest first. */
+  expired(now: number, timeout: number): BlockRequest[] {
+    const out: BlockRequest[] = [];
+    for (const entry of this.inFlight.values()) {
+      if (entry.sentAt === undefined || now - entry.sentAt < timeout) break;
+      out.push(entry.request);
+    }
+    return out;
+  }
+
+  /** Gives up on a request: removed and remembered as abandoned. */
   abandon(request: BlockRequest): boolean {
     if (this.settle(request.index, request.begin, request.length) === undefined) return false;
     this.remember(keyOf(request));
@@ -67,24 +84,17 @@ export class RequestPipeline {
     return this.abandoned.delete(blockKey(index, begin, length));
   }
 
-  /** Stops every timer (reading is paused: silence is not the peer's fault). */
-  suspendTimers(): void {
-    for (const entry of this.inFlight.values()) {
-      entry.timer?.unsubscribe();
-      entry.timer = undefined;
-    }
+  /** Stops every clock (reading is paused: silence is not the peer's fault). */
+  stopClocks(): void {
+    for (const entry of this.inFlight.values()) entry.sentAt = undefined;
   }
 
-  /** Gives every request a fresh timeout. */
-  rearmTimers(arm: ArmTimeout): void {
-    for (const entry of this.inFlight.values()) {
-      entry.timer?.unsubscribe();
-      entry.timer = arm(entry.request);
-    }
+  /** Starts every request's clock afresh at `now`. */
+  restartClocks(now: number): void {
+    for (const entry of this.inFlight.values()) entry.sentAt = now;
   }
 
   dispose(): void {
-    this.suspendTimers();
     this.inFlight.clear();
     this.abandoned.clear();
   }

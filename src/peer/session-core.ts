@@ -67,6 +67,7 @@ export class SessionCore {
   private keepAliveTimer: Subscription | undefined;
   private rateTimer: Subscription | undefined;
   private stallTimer: Subscription | undefined;
+  private requestTimer: Subscription | undefined;
 
   constructor(
     private readonly connection: Connection,
@@ -203,7 +204,7 @@ export class SessionCore {
   /** Stops every timer without emitting: the subscriber left. */
   dispose(): void {
     this.phase = 'closed';
-    for (const timer of [this.handshakeTimer, this.idleTimer, this.keepAliveTimer, this.rateTimer, this.stallTimer]) {
+    for (const timer of [this.handshakeTimer, this.idleTimer, this.keepAliveTimer, this.rateTimer, this.stallTimer, this.requestTimer]) {
       timer?.unsubscribe();
     }
     this.pipeline.dispose();
@@ -247,7 +248,9 @@ export class SessionCore {
         this.idleTimer?.unsubscribe();
         this.stallTimer?.unsubscribe();
         this.stallTimer = undefined;
-        return this.pipeline.suspendTimers();
+        this.requestTimer?.unsubscribe();
+        this.requestTimer = undefined;
+        return this.pipeline.stopClocks();
       case 'resume':
         if (!this.paused) return;
         this.paused = false;
@@ -256,7 +259,8 @@ export class SessionCore {
         this.armIdle(this.options.idleTimeout);
         this.stall.restart(this.lastReceived);
         this.armStall();
-        return this.pipeline.rearmTimers((r) => this.armRequestTimeout(r));
+        this.pipeline.restartClocks(this.lastReceived);
+        return this.armRequestTimer();
       case 'close':
         return this.close({ kind: 'local-close' });
     }
@@ -274,7 +278,8 @@ export class SessionCore {
     if (this.pipeline.size >= this.pipelineCap()) {
       return this.emit({ type: 'requests-dropped', requests: [request], reason: 'full' });
     }
-    this.pipeline.add(request, this.paused ? undefined : this.armRequestTimeout(request));
+    this.pipeline.add(request, this.paused ? undefined : this.scheduler.now());
+    this.armRequestTimer();
     if (this.stall.asked(this.scheduler.now())) this.armStall();
     this.send([encodeMessage({ type: 'request', ...request })]);
   }
@@ -458,12 +463,25 @@ export class SessionCore {
     }
   }
 
-  private armRequestTimeout(request: BlockRequest): Subscription {
-    return this.after(this.options.requestTimeout, () => {
-      if (!this.pipeline.abandon(request)) return;
-      this.send([encodeMessage({ type: 'cancel', ...request })]);
-      this.emit({ type: 'request-timeout', request });
-      this.offerWant();
+  /**
+   * One lazy timer for every request's timeout, due when the oldest one's is: answered requests
+   * leave it armed, and it re-checks the clock when it fires.
+   */
+  private armRequestTimer(): void {
+    if (this.requestTimer !== undefined || this.paused) return;
+    const oldest = this.pipeline.oldestSentAt();
+    if (oldest === undefined) return;
+    const timeout = this.options.requestTimeout;
+    this.requestTimer = this.after(Math.max(0, oldest + timeout - this.scheduler.now()), () => {
+      this.requestTimer = undefined;
+      for (const request of this.pipeline.expired(this.scheduler.now(), timeout)) {
+        if (this.closed) return;
+        if (!this.pipeline.abandon(request)) continue;
+        this.send([encodeMessage({ type: 'cancel', ...request })]);
+        this.emit({ type: 'request-timeout', request });
+        this.offerWant();
+      }
+      if (!this.closed) this.armRequestTimer();
     });
   }
 

@@ -182,9 +182,10 @@ export class Swarm {
     this.picker.pieceVerified(index);
     this.have.set(index);
     this.fx.emit({ type: 'piece-verified', index });
+    const have = { type: 'have', index } as const; // one command object for every peer
     for (const peer of this.peers.values()) {
       if (!peer.live) continue;
-      this.fx.send(peer.key, { type: 'have', index });
+      this.fx.send(peer.key, have);
       if (peer.pieces?.get(index) === true) {
         peer.wanted -= 1;
         this.updateInterest(peer);

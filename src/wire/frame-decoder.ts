@@ -21,6 +21,14 @@ export interface FrameDecoderOptions extends Partial<WireLimits> {
   readonly maxLength?: number;
   /** `'emit'` (default, BEP 3: ignore) passes unknown ids on as `unknown`; `'error'` fails. */
   readonly unknownIds?: 'emit' | 'error';
+  /**
+   * The caller reuses each pushed chunk's memory once `push` returns (a socket read into one
+   * buffer). The decoder then copies the bytes it keeps between calls into a buffer of its own,
+   * and a message that spans chunks is assembled in a buffer it reuses: byte fields of emitted
+   * messages are valid only during the `sink` call. Default false: chunks are kept as given, and
+   * emitted views stay valid.
+   */
+  readonly transient?: boolean;
 }
 
 export type FrameSink = (event: FrameEvent) => void;
@@ -41,7 +49,8 @@ const CLOSED = 5;
  *
  * Buffering: chunks are kept in a list, never concatenated. A message that lies inside one chunk
  * is emitted as a view into it (no copy); one that spans chunks is copied once into a buffer of
- * its exact size. Bytes held between calls stay below max(`maxLength`, 68), because a length
+ * its exact size (`transient`: into a buffer the decoder reuses, after copying what it kept of
+ * the previous chunks into its own `carry`). Bytes held between calls stay below max(`maxLength`, 68), because a length
  * prefix is checked against `maxLength`, and its id against that id's limits, before the
  * payload is waited for.
  *
@@ -51,6 +60,10 @@ export class FrameDecoder {
   readonly maxLength: number;
   private readonly limits: WireLimits;
   private readonly rejectUnknown: boolean;
+  private readonly transient: boolean;
+  /** transient: the bytes kept between pushes, and where spanning messages are assembled. */
+  private carry = EMPTY;
+  private assembly = EMPTY;
   private readonly sink: FrameSink;
   private chunks: Uint8Array[] = [];
   private head = 0;
@@ -71,6 +84,7 @@ export class FrameDecoder {
     };
     this.maxLength = options.maxLength ?? maxFrameLength(this.limits);
     this.rejectUnknown = options.unknownIds === 'error';
+    this.transient = options.transient === true;
     this.state = options.handshake === true ? HANDSHAKE : LENGTH;
     this.need = options.handshake === true ? HANDSHAKE_LENGTH : 4;
   }
@@ -108,7 +122,8 @@ export class FrameDecoder {
     try {
       if (this.state === HANDSHAKE) this.checkHandshakePrefix();
       while (this.buffered >= this.need && this.state < FAILED) this.step();
-      this.compact();
+      if (this.transient) this.keepOwnCopy();
+      else this.compact();
     } catch (err) {
       if (err instanceof WireError) this.fail(err);
       throw err;
@@ -179,7 +194,7 @@ export class FrameDecoder {
       this.advance(n);
       return view;
     }
-    const out = new Uint8Array(n);
+    const out = this.transient ? this.assemblyOf(n) : new Uint8Array(n);
     let filled = 0;
     while (filled < n) {
       const chunk = this.chunks[this.head] ?? EMPTY;
@@ -229,6 +244,53 @@ export class FrameDecoder {
     }
   }
 
+  /** transient: moves the unconsumed bytes into `carry`, so no caller chunk stays referenced. */
+  private keepOwnCopy(): void {
+    const kept = this.buffered;
+    if (kept === 0 || this.state >= FAILED) {
+      this.chunks.length = 0;
+      this.head = 0;
+      this.offset = 0;
+      return;
+    }
+    let from = this.head;
+    let filled = 0;
+    const first = this.chunks[this.head] ?? EMPTY;
+    if (kept > this.carry.length) {
+      const grown = new Uint8Array(Math.max(kept, 2 * this.carry.length, 1024));
+      for (let i = this.head; i < this.chunks.length; i++) {
+        const chunk = this.chunks[i] ?? EMPTY;
+        const part = i === this.head ? chunk.subarray(this.offset) : chunk;
+        grown.set(part, filled);
+        filled += part.length;
+      }
+      this.carry = grown;
+    } else {
+      if (first.buffer === this.carry.buffer) {
+        // Only the first chunk can be in `carry`: slide its unread bytes to the front.
+        const start = first.byteOffset + this.offset;
+        filled = first.length - this.offset;
+        this.carry.copyWithin(0, start, start + filled);
+        from += 1;
+      }
+      for (let i = from; i < this.chunks.length; i++) {
+        const chunk = this.chunks[i] ?? EMPTY;
+        const part = i === this.head ? chunk.subarray(this.offset) : chunk;
+        this.carry.set(part, filled);
+        filled += part.length;
+      }
+    }
+    this.chunks = [this.carry.subarray(0, kept)];
+    this.head = 0;
+    this.offset = 0;
+  }
+
+  /** transient: a reused buffer of `n` bytes for a message that spans chunks. */
+  private assemblyOf(n: number): Uint8Array {
+    if (this.assembly.length < n) this.assembly = new Uint8Array(n);
+    return this.assembly.subarray(0, n);
+  }
+
   /** Rejects a non-BitTorrent peer as soon as its first bytes disagree with the protocol string. */
   private checkHandshakePrefix(): void {
     const seen = new Uint8Array(Math.min(this.buffered, HANDSHAKE_PREFIX.length));
@@ -251,6 +313,8 @@ export class FrameDecoder {
   }
 
   private release(): void {
+    this.carry = EMPTY;
+    this.assembly = EMPTY;
     this.chunks = [];
     this.head = 0;
     this.offset = 0;

@@ -49,9 +49,9 @@ async function listen(): Promise<Listening> {
   };
 }
 
-function open(port: number): Promise<{ connection: Connection; subscription: Subscription }> {
+function open(port: number, reuseReadBuffer = false): Promise<{ connection: Connection; subscription: Subscription }> {
   return new Promise((resolve, reject) => {
-    const subscription = connectTcp({ host: '127.0.0.1', port }).subscribe({
+    const subscription = connectTcp({ host: '127.0.0.1', port }, { reuseReadBuffer }).subscribe({
       next: (connection) => resolve({ connection, subscription }),
       error: reject,
     });
@@ -108,6 +108,58 @@ describe('connectTcp', () => {
     connection.pause();
     const received: Uint8Array[] = [];
     const sub = connection.data$.subscribe({ next: (c) => received.push(c), error: () => undefined });
+    cleanups.push(() => sub.unsubscribe());
+    const server = await accepted;
+    await new Promise<void>((resolve) => server.write('paused', () => resolve()));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(received).toEqual([]);
+    connection.resume();
+    while (text(received).length < 6) await new Promise((resolve) => setImmediate(resolve));
+    expect(text(received)).toBe('paused');
+  });
+});
+
+describe('connectTcp with reuseReadBuffer', () => {
+  it('delivers every byte in order, in views of one reused buffer, including bytes sent before anyone reads', async () => {
+    const l = await listen();
+    const accepted = l.next();
+    const { connection } = await open(l.port, true);
+    expect(connection.reusesChunks).toBe(true);
+    const server = await accepted;
+    // Sent before data$ has a subscriber: kept (copied) and delivered first.
+    await new Promise<void>((resolve) => server.write('early:', () => resolve()));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const payload = Buffer.alloc(3 * 1024 * 1024);
+    for (let i = 0; i < payload.length; i += 1) payload[i] = (i * 7 + (i >> 11)) & 0xff;
+    const copies: Buffer[] = [];
+    const buffers = new Set<ArrayBufferLike>();
+    let ended = false;
+    const sub = connection.data$.subscribe({
+      next: (chunk) => {
+        buffers.add(chunk.buffer);
+        copies.push(Buffer.from(chunk)); // valid only now: copy
+      },
+      error: () => undefined,
+      complete: () => { ended = true; },
+    });
+    cleanups.push(() => sub.unsubscribe());
+    server.end(payload);
+    while (!ended) await new Promise((resolve) => setTimeout(resolve, 10));
+    const all = Buffer.concat(copies);
+    expect(all.subarray(0, 6).toString()).toBe('early:');
+    expect(all.subarray(6).equals(payload)).toBe(true);
+    // Many reads, few buffers: the early copy plus the one read buffer.
+    expect(copies.length).toBeGreaterThan(10);
+    expect(buffers.size).toBeLessThanOrEqual(2);
+  });
+
+  it('does not read while paused, and delivers the bytes after resume', async () => {
+    const l = await listen();
+    const accepted = l.next();
+    const { connection } = await open(l.port, true);
+    connection.pause();
+    const received: Uint8Array[] = [];
+    const sub = connection.data$.subscribe({ next: (c) => received.push(c.slice()), error: () => undefined });
     cleanups.push(() => sub.unsubscribe());
     const server = await accepted;
     await new Promise<void>((resolve) => server.write('paused', () => resolve()));
