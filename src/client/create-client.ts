@@ -21,6 +21,7 @@ import { makePeerId } from '../wire/peer-id.js';
 import type { ConnectionSlots, PeerCandidate } from '../torrent/supervisor-types.js';
 import type { AddOptions, Client, ClientOptions } from './client-types.js';
 import { contentPath } from '../metainfo/content-path.js';
+import { PieceBufferPool } from './piece-buffer-pool.js';
 import { diskPieceStore } from './piece-store.js';
 import { type TorrentResume, runTorrent } from './run-torrent.js';
 import type { TorrentEvent, TorrentProgress } from './torrent-events.js';
@@ -29,6 +30,7 @@ export function createClient(options: ClientOptions = {}): Client {
   const peerId = makePeerId(randomBytes(20));
   const disk = createDiskPool(options.storage ? { storage: options.storage } : {});
   const hasher = createHashPool();
+  const buffers = new PieceBufferPool();
   const transport = defaultTransport();
   const closing$ = new Subject<void>();
   const routes = new Map<string, (peer: IncomingPeer) => boolean>();
@@ -81,7 +83,7 @@ export function createClient(options: ClientOptions = {}): Client {
       defer(() => listening).pipe(ignoreElements()),
       defer(() => runTorrent({
         meta,
-        store: diskPieceStore(meta, addOptions.dir, { disk, hasher, allocate: (length) => new Uint8Array(length) }),
+        store: diskPieceStore(meta, addOptions.dir, { disk, hasher, allocate: (length) => buffers.take(length), release: (data) => buffers.give(data) }),
         peerId,
         port,
         peers: addOptions.peers ?? [],

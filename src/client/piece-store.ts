@@ -1,27 +1,49 @@
-import { type Observable, map } from 'rxjs';
+import { type Observable, defer, map } from 'rxjs';
 import type { DiskPool, ReadSegment } from '../io/disk-pool.js';
 import type { HashPool } from '../io/hash-pool.js';
-import { pieceSegments } from '../metainfo/file-layout.js';
+import { pieceLength, pieceSegments } from '../metainfo/file-layout.js';
 import { contentPath } from '../metainfo/content-path.js';
 import type { Metainfo } from '../metainfo/metainfo.js';
 import type { PieceStore } from '../torrent/supervisor-types.js';
-
+import { PieceReadCache } from './piece-read-cache.js';
 
 interface Placed extends ReadSegment {
   /** Where the segment's bytes go in the requested range. */
   readonly at: number;
 }
 
+export interface DiskPieceStoreOptions {
+  /**
+   * Bytes of whole pieces kept in memory to answer uploads, per torrent; default 16 MiB. A piece
+   * larger than this is never kept; 0 reads every block from disk.
+   */
+  readonly readCacheBytes?: number;
+}
+
+const DEFAULT_READ_CACHE_BYTES = 16 * 1024 * 1024;
+
 /**
  * A torrent's pieces on the shared hash pool and disk pool: the supervisor's `PieceStore`.
  * Pieces are split into file segments by the torrent's layout; pad files are never written, and
  * read back as the zeros they are.
+ *
+ * A block read for an upload reads its whole piece once and answers the piece's other blocks
+ * from memory (`PieceReadCache`). A read of a whole piece is the data check: it always goes to
+ * the disk, so a file cut short under us is found, and it is not kept.
  */
 export function diskPieceStore(
   meta: Metainfo,
   dir: string,
-  pools: { readonly disk: DiskPool; readonly hasher: HashPool; readonly allocate: (length: number) => Uint8Array },
+  pools: {
+    readonly disk: DiskPool;
+    readonly hasher: HashPool;
+    readonly allocate: (length: number) => Uint8Array;
+    readonly release?: (data: Uint8Array) => void;
+  },
+  options: DiskPieceStoreOptions = {},
 ): PieceStore {
+  const readCacheBytes = options.readCacheBytes ?? DEFAULT_READ_CACHE_BYTES;
+
   const placed = (index: number, begin: number, length: number): Placed[] => {
     const end = begin + length;
     const out: Placed[] = [];
@@ -42,15 +64,43 @@ export function diskPieceStore(
     return out;
   };
 
+  const readRange = (index: number, begin: number, length: number): Observable<Uint8Array> => {
+    const segments = placed(index, begin, length);
+    const contiguous = segments.reduce((sum, segment) => sum + segment.length, 0) === length;
+    return pools.disk.read({ root: dir, segments }).pipe(
+      map((bytes) => {
+        if (contiguous) return bytes;
+        const out = new Uint8Array(length); // pad files read as zeros
+        let from = 0;
+        for (const segment of segments) {
+          out.set(bytes.subarray(from, from + segment.length), segment.at);
+          from += segment.length;
+        }
+        return out;
+      }),
+    );
+  };
+
+  const cache = readCacheBytes > 0
+    ? new PieceReadCache(readCacheBytes, (index) => readRange(index, 0, pieceLength(meta, index)))
+    : undefined;
+  // Only blocks inside a piece: a whole piece is the check (see above), and a range past the
+  // piece's end reads as it always did (zeros beyond it) rather than as a clipped view.
+  const inCache = (index: number, begin: number, length: number): boolean => {
+    const whole = pieceLength(meta, index);
+    return whole <= readCacheBytes && length < whole && begin + length <= whole;
+  };
+
   return {
     allocate: pools.allocate,
+    ...(pools.release === undefined ? {} : { release: pools.release }),
     verify: (index, data) => {
       const expected = meta.pieceHashes[index];
       if (expected === undefined) throw new RangeError(`piece ${index} out of range`);
       return pools.hasher.verify(data, expected);
     },
-    write: (index, data) =>
-      pools.disk.write({
+    write: (index, data) => {
+      const request = {
         torrentId: meta.infoHashHex,
         root: dir,
         segments: placed(index, 0, data.length).map((segment) => ({
@@ -59,22 +109,14 @@ export function diskPieceStore(
           fileOffset: segment.fileOffset,
           data: data.subarray(segment.at, segment.at + segment.length),
         })),
-      }),
-    read: (index, begin, length): Observable<Uint8Array> => {
-      const segments = placed(index, begin, length);
-      const contiguous = segments.reduce((sum, segment) => sum + segment.length, 0) === length;
-      return pools.disk.read({ root: dir, segments }).pipe(
-        map((bytes) => {
-          if (contiguous) return bytes;
-          const out = new Uint8Array(length); // pad files read as zeros
-          let from = 0;
-          for (const segment of segments) {
-            out.set(bytes.subarray(from, from + segment.length), segment.at);
-            from += segment.length;
-          }
-          return out;
-        }),
-      );
+      };
+      return defer(() => {
+        cache?.forget(index); // a recheck may rewrite a piece we served before
+        return pools.disk.write(request);
+      });
     },
+    read: (index, begin, length) => (cache !== undefined && inCache(index, begin, length)
+      ? cache.block(index, begin, length)
+      : readRange(index, begin, length)),
   };
 }

@@ -440,7 +440,8 @@ export class SessionCore {
       max: this.pipelineCap(),
     });
     const count = depth - this.pipeline.size;
-    if (count > 0) this.emit({ type: 'want', count });
+    // A deep pipeline is topped up in batches (an eighth of it): fewer wants, picks and writes.
+    if (count > 0 && count >= Math.floor(depth / 8)) this.emit({ type: 'want', count });
   }
 
   private send(chunks: Uint8Array[]): void {

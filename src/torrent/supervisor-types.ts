@@ -18,6 +18,11 @@ export type PeerCandidate =
 export interface PieceStore {
   /** A buffer for one piece, which the swarm fills block by block. */
   allocate(length: number): Uint8Array;
+  /**
+   * The swarm is done with a buffer from `allocate` (its piece is on disk, and nothing keeps a
+   * reference): the store may hand it out again. Optional.
+   */
+  release?(data: Uint8Array): void;
   /** True when the piece's SHA-1 matches the torrent's. Runs off the event loop. */
   verify(index: number, data: Uint8Array): Observable<boolean>;
   /** Writes a verified piece; emits once when it is on disk, or errors (typed `DiskError`). */

@@ -17,7 +17,7 @@
  * Completes after `complete` unless `options.seed`; unsubscribing closes every session. All time
  * goes through `deps.scheduler`, all randomness through `deps.random`, all I/O through `deps`.
  */
-import { EMPTY, Observable, Subject, Subscription, defer, finalize, interval, mergeMap, timer } from 'rxjs';
+import { EMPTY, Observable, Subject, Subscription, defer, finalize, ignoreElements, interval, mergeMap, tap, timer } from 'rxjs';
 import type { Connection, PeerAddress } from '../peer/connection.js';
 import type { CloseReason, PeerCommand, PeerEvent } from '../peer/peer-events.js';
 import { type ChokerInput, choker } from '../choke/choker.js';
@@ -78,8 +78,12 @@ export function supervisor(input: SupervisorInput, deps: SupervisorDeps): Observ
             next: (ok) => {
               if (settled) return;
               settled = true;
-              if (ok) swarm.pieceStored(index, data);
-              else swarm.pieceFailed(index, data);
+              if (ok) {
+                swarm.pieceStored(index, data);
+                deps.store.release?.(data); // pieceStored compared it with failed copies, synchronously
+              } else {
+                swarm.pieceFailed(index, data); // kept by the corruption tracker: not released
+              }
             },
             error: (error: unknown) => swarm.storeFailed(index, data.length, error),
             complete: () => {
@@ -124,7 +128,8 @@ export function supervisor(input: SupervisorInput, deps: SupervisorDeps): Observ
         commands$,
         ...(options.session ? { options: options.session } : {}),
       }).pipe(
-        mergeMap((event: PeerEvent) => {
+        // tap + ignoreElements, not mergeMap(() => EMPTY): no inner subscription per block.
+        tap((event: PeerEvent) => {
           if (event.type === 'handshake') directory.live(address);
           if (event.type === 'closed') closeReason = event.reason;
           try {
@@ -132,8 +137,8 @@ export function supervisor(input: SupervisorInput, deps: SupervisorDeps): Observ
           } catch {
             commands$.next({ type: 'close' }); // a malformed block the session let through
           }
-          return EMPTY;
         }),
+        ignoreElements(),
         finalize(() => {
           const wasLive = peer.live;
           swarm.remove(peer);

@@ -175,16 +175,30 @@ export interface StoreScript {
 export interface FakeStore extends PieceStore {
   readonly verified: [number, boolean][];
   readonly written: number[];
+  /** Every buffer `allocate` handed out, and those given back with `release`, in order. */
+  readonly allocated: Uint8Array[];
+  readonly released: Uint8Array[];
 }
 
 export function fakeStore(script: StoreScript = {}): FakeStore {
   const verified: [number, boolean][] = [];
   const written: number[] = [];
   const attempts = new Map<number, number>();
+  const allocated: Uint8Array[] = [];
+  const released: Uint8Array[] = [];
   return {
     verified,
     written,
-    allocate: (length) => new Uint8Array(length),
+    allocated,
+    released,
+    allocate: (length) => {
+      const buffer = new Uint8Array(length);
+      allocated.push(buffer);
+      return buffer;
+    },
+    release: (data) => {
+      released.push(data);
+    },
     verify: (index) => {
       const n = attempts.get(index) ?? 0;
       attempts.set(index, n + 1);

@@ -113,5 +113,9 @@ describe('supervisor: hash failures', () => {
 
     expect(store.written).toEqual([0]);
     expect(sessions.timeline(keyOf(1), 'close')).toEqual([]);
+    // The failed copy stays with the corruption tracker; only the stored one goes back for reuse.
+    expect(store.allocated).toHaveLength(2);
+    expect(store.released).toEqual([store.allocated[1]]);
+    expect(store.released[0]).toBe(store.allocated[1]);
   }));
 });
