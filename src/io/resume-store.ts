@@ -207,7 +207,11 @@ export interface ResumeStoreOptions {
 }
 
 export interface ResumeStore {
-  /** The bitfield to start from without a recheck, or `undefined` (recheck everything). Never rejects. */
+  /**
+   * The bitfield to start from without a recheck, or `undefined` (recheck everything). With no
+   * record and no content file holding any byte (a fresh download), an empty bitfield: nothing
+   * to check. Never rejects.
+   */
   load(meta: Metainfo, contentDir: string): Promise<Bitfield | undefined>;
   /** `load` with the reason; never rejects. */
   inspect(meta: Metainfo, contentDir: string): Promise<ResumeDecision>;
@@ -257,8 +261,12 @@ export function createResumeStore(options: ResumeStoreOptions): ResumeStore {
   const inspect = async (meta: Metainfo, contentDir: string): Promise<ResumeDecision> => {
     try {
       const record = await readRaw(meta);
-      if (!('have' in record)) return { kind: 'recheck', reason: record };
       const current = await Promise.all(dataFiles(meta).map(({ file }) => stampOf(join(contentDir, ...contentPath(meta, file)))));
+      if (!('have' in record)) {
+        // No content on disk at all (a fresh download): there is nothing a check could find.
+        const nothing = current.length > 0 && current.every((stamp) => stamp === undefined || stamp.size === 0);
+        return nothing ? { kind: 'skip-recheck', have: new Bitfield(meta.pieceCount) } : { kind: 'recheck', reason: record };
+      }
       return decideResume(meta, record, current);
     } catch (error) {
       return { kind: 'recheck', reason: { kind: 'unreadable', code: errorCode(error) ?? 'UNKNOWN' } };

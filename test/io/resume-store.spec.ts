@@ -136,6 +136,18 @@ describe('createResumeStore', () => {
     expect(await store.inspect(meta, content)).toMatchObject({ kind: 'recheck', reason: { kind: 'unreadable' } });
   });
 
+  it('without a record, no content on disk means nothing to check; any content byte means a full check', async () => {
+    await rm(file('a.bin'));
+    await writeFile(file('b.bin'), ''); // present but empty: holds no piece either
+    const fresh = await store.inspect(meta, content);
+    expect(fresh.kind).toBe('skip-recheck');
+    expect(fresh.kind === 'skip-recheck' ? fresh.have.count : -1).toBe(0);
+    expect((await store.load(meta, content))?.count).toBe(0);
+    await writeFile(file('b.bin'), 'x');
+    expect(await store.inspect(meta, content)).toEqual({ kind: 'recheck', reason: { kind: 'missing' } });
+    expect(await store.load(meta, content)).toBeUndefined();
+  });
+
   it('a huge resume file is refused without reading it whole', async () => {
     await mkdir(join(work, 'state'), { recursive: true });
     await writeFile(store.pathOf(meta), new Uint8Array(8 * 1024 * 1024).fill(0x6c)); // "llll…"
