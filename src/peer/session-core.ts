@@ -62,6 +62,8 @@ export class SessionCore {
   private bytesDown = 0;
   private bytesUp = 0;
   private rateDown = 0;
+  /** When the current rate window began (its bytes are `bytesDown`). */
+  private windowStart = 0;
   private handshakeTimer: Subscription | undefined;
   private idleTimer: Subscription | undefined;
   private keepAliveTimer: Subscription | undefined;
@@ -118,6 +120,7 @@ export class SessionCore {
     this.lastReceived = this.scheduler.now();
     this.armIdle(this.options.idleTimeout);
     this.armKeepAlive(this.options.keepAliveInterval);
+    this.windowStart = this.lastReceived;
     this.armRate();
     this.onLive();
     if (this.closed) return;
@@ -433,7 +436,11 @@ export class SessionCore {
   /** Tells the supervisor how many more requests would fill the pipeline, when it can take any. */
   private offerWant(): void {
     if (this.phase !== 'live' || this.peerChoking) return;
-    const depth = pipelineDepth(this.rateDown, {
+    // Slow start: the rate so far in this window counts too (over at least a tenth of a second),
+    // so a fast peer fills a deep pipeline within milliseconds, not after the first full window.
+    const elapsed = Math.max(this.scheduler.now() - this.windowStart, this.options.rateInterval / 10);
+    const rate = Math.max(this.rateDown, (this.bytesDown * 1000) / elapsed);
+    const depth = pipelineDepth(rate, {
       blockSize: this.options.blockSize,
       horizon: this.options.pipelineHorizon,
       min: this.options.minPipeline,
@@ -523,6 +530,7 @@ export class SessionCore {
       this.rateDown = (this.bytesDown * 1000) / period;
       const up = (this.bytesUp * 1000) / period;
       this.bytesDown = this.bytesUp = 0;
+      this.windowStart = this.scheduler.now();
       this.armRate();
       this.emit({ type: 'rate', down: this.rateDown, up });
       this.offerWant();

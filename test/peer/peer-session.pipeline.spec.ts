@@ -21,16 +21,18 @@ describe('peerSession: the request pipeline', () => {
       commandValues: requests,
       options: { blockSize: 4, rateInterval: 1000 },
     });
-    // 32 bytes in the first second: ceil(32 B/s · 2 s / 4 B) = 16 in flight, 3 are.
+    // Slow start: 16 B in the window's first 100 ms is 160 B/s: ceil(160 · 2 / 4) = 80 in flight,
+    // 4 are (want 76); 32 B is 320 B/s: 160, 3 are (want 157). After the window the measured
+    // 32 B/s counts: ceil(32 · 2 / 4) = 16 in flight, 3 are (want 13).
     m.expect(s.events$, '^ 1010ms !').toBeObservable('-cH(Uw) 3ms (PvQx) 986ms (Ry)', {
       c: ev.connected,
       H: ev.handshake(),
       U: { type: 'unchoked' },
       w: ev.want(5),
       P: ev.block(0, 0, 16),
-      v: ev.want(1),
+      v: ev.want(76),
       Q: ev.block(0, 16, 16),
-      x: ev.want(2),
+      x: ev.want(157),
       R: { type: 'rate', down: 32, up: 0 },
       y: ev.want(13),
     });
