@@ -12,7 +12,7 @@ export class PieceBufferPool {
   private readonly idle = new Map<number, Uint8Array[]>();
   private idleBytes = 0;
 
-  constructor(private readonly maxIdleBytes = 32 * 1024 * 1024) {}
+  constructor(private readonly maxIdleBytes = 16 * 1024 * 1024) {}
 
   /** A buffer of exactly `length` bytes: a returned one when there is one, else a new one. */
   take(length: number): Uint8Array {
