@@ -104,15 +104,16 @@ export function markdown(results: BenchResults): string {
         `${r('mbps')} | ${r('cpuPerGiB')} | ${r('peakRssMiB')} |`);
     }
   }
-  if (rows.some((row) => row.scenario === 'rx-seeder') && rows.some((row) => row.scenario === 'lt-seeder')) {
-    lines.push('', '## rxtorrent as a seeder: rx-seeder ÷ lt-seeder, per leecher', '',
-      'What each leecher gets from an rxtorrent seeder alone, over what it gets from a libtorrent seeder alone (medians).', '',
+  for (const [reference, name] of [['lt-seeder', 'a libtorrent'], ['tx-seeder', 'a transmission-daemon']] as const) {
+    if (!rows.some((row) => row.scenario === 'rx-seeder') || !rows.some((row) => row.scenario === reference)) continue;
+    lines.push('', `## rxtorrent as a seeder: rx-seeder ÷ ${reference}, per leecher`, '',
+      `What each leecher gets from an rxtorrent seeder alone, over what it gets from ${name} seeder alone (medians).`, '',
       '| leecher | MB/s ratio | transfer MB/s ratio |', '| --- | --- | --- |');
     for (const row of rows.filter((r) => r.scenario === 'rx-seeder')) {
-      const lt = rows.find((r) => r.scenario === 'lt-seeder' && r.client === row.client);
-      if (lt === undefined) continue;
-      lines.push(`| ${row.client} | ${fmt(row.stats.mbps.median / lt.stats.mbps.median, 2)}× | ` +
-        `${fmt(row.stats.transferMbps.median / lt.stats.transferMbps.median, 2)}× |`);
+      const other = rows.find((r) => r.scenario === reference && r.client === row.client);
+      if (other === undefined) continue;
+      lines.push(`| ${row.client} | ${fmt(row.stats.mbps.median / other.stats.mbps.median, 2)}× | ` +
+        `${fmt(row.stats.transferMbps.median / other.stats.transferMbps.median, 2)}× |`);
     }
   }
   const failures = results.runs.flatMap((run) => (run.ok ? [] : [run]));

@@ -34,7 +34,13 @@ export const SCENARIOS: Readonly<Record<string, readonly ClientName[]>> = {
   swarm: ['transmission', 'rxtorrent', 'libtorrent'],
   'rx-seeder': ['rxtorrent'],
   'lt-seeder': ['libtorrent'],
+  // transmission-daemon alone (not in the default set: it serves a loopback peer at ~8 MB/s).
+  // Its own leecher is left out: neither transmission dials a loopback peer.
+  'tx-seeder': ['transmission'],
   memory: ['rxtorrent', 'libtorrent'],
+  // --memory: the same seeders, one scenario per torrent size so the report has a row for each.
+  'memory-256MiB': ['rxtorrent', 'libtorrent'],
+  'memory-4096MiB': ['rxtorrent', 'libtorrent'],
 };
 
 interface Options {
@@ -243,8 +249,13 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void stopAll().finally(() => process.exit(130)));
   try {
     const plan: { sizeMiB: number; scenario: string; clients: ClientName[]; runs: number }[] = options.memory
-      ? [256, 4096].map((sizeMiB) => ({ sizeMiB, scenario: 'memory', clients: ['rxtorrent'], runs: 1 }))
-      : options.scenarios.map((scenario) => ({ sizeMiB: options.sizeMiB, scenario, clients: options.clients, runs: options.runs }));
+      ? [256, 4096].map((sizeMiB) => ({ sizeMiB, scenario: `memory-${sizeMiB}MiB`, clients: ['rxtorrent'], runs: 1 }))
+      : options.scenarios.map((scenario) => ({
+        sizeMiB: options.sizeMiB,
+        scenario,
+        clients: scenario === 'tx-seeder' ? options.clients.filter((client) => client !== 'transmission') : options.clients,
+        runs: options.runs,
+      }));
     const payloads = new Map<number, Payload>();
     for (const step of plan) {
       let payload = payloads.get(step.sizeMiB);

@@ -101,22 +101,6 @@ describe('connectTcp', () => {
     expect(error instanceof ConnectionError ? error.detail : undefined).toEqual({ kind: 'connect-refused' });
   });
 
-  it('does not read while paused, and delivers the bytes after resume', async () => {
-    const l = await listen();
-    const accepted = l.next();
-    const { connection } = await open(l.port);
-    connection.pause();
-    const received: Uint8Array[] = [];
-    const sub = connection.data$.subscribe({ next: (c) => received.push(c), error: () => undefined });
-    cleanups.push(() => sub.unsubscribe());
-    const server = await accepted;
-    await new Promise<void>((resolve) => server.write('paused', () => resolve()));
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(received).toEqual([]);
-    connection.resume();
-    while (text(received).length < 6) await new Promise((resolve) => setImmediate(resolve));
-    expect(text(received)).toBe('paused');
-  });
 });
 
 describe('connectTcp with reuseReadBuffer', () => {
@@ -153,22 +137,24 @@ describe('connectTcp with reuseReadBuffer', () => {
     expect(buffers.size).toBeLessThanOrEqual(2);
   });
 
-  it('does not read while paused, and delivers the bytes after resume', async () => {
-    const l = await listen();
-    const accepted = l.next();
-    const { connection } = await open(l.port, true);
-    connection.pause();
-    const received: Uint8Array[] = [];
-    const sub = connection.data$.subscribe({ next: (c) => received.push(c.slice()), error: () => undefined });
-    cleanups.push(() => sub.unsubscribe());
-    const server = await accepted;
-    await new Promise<void>((resolve) => server.write('paused', () => resolve()));
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(received).toEqual([]);
-    connection.resume();
-    while (text(received).length < 6) await new Promise((resolve) => setImmediate(resolve));
-    expect(text(received)).toBe('paused');
-  });
+  for (const reuse of [false, true]) {
+    it(`does not read while paused, and delivers the bytes after resume (reuseReadBuffer: ${reuse})`, async () => {
+      const l = await listen();
+      const accepted = l.next();
+      const { connection } = await open(l.port, reuse);
+      connection.pause();
+      const received: Uint8Array[] = [];
+      const sub = connection.data$.subscribe({ next: (c) => received.push(c.slice()), error: () => undefined });
+      cleanups.push(() => sub.unsubscribe());
+      const server = await accepted;
+      await new Promise<void>((resolve) => server.write('paused', () => resolve()));
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(received).toEqual([]);
+      connection.resume();
+      while (text(received).length < 6) await new Promise((resolve) => setImmediate(resolve));
+      expect(text(received)).toBe('paused');
+    });
+  }
 });
 
 describe('acceptTcp', () => {
