@@ -47,6 +47,8 @@ export interface PeerSessionInput {
   readonly infoHash: Uint8Array;
   readonly ourPeerId: Uint8Array;
   readonly pieceCount: number;
+  /** Bytes in piece `index`: when given, a request that runs past its piece closes the session. */
+  readonly pieceLength?: (index: number) => number;
   /** Our pieces when the session starts (bitfield bytes); later ones arrive as `have` commands. */
   readonly ourBitfield: Uint8Array;
   /** Subscribed once the session is live; commands before that are not seen. */

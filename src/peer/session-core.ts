@@ -30,6 +30,8 @@ export interface SessionCoreInput {
   readonly ourPeerId: Uint8Array;
   readonly pieceCount: number;
   readonly ourBitfield: Uint8Array;
+  /** Bytes in piece `index`: when given, a request that runs past its piece is a `bad-request`. */
+  readonly pieceLength?: (index: number) => number;
 }
 
 export type SessionSink = (event: PeerEvent) => void;
@@ -365,7 +367,9 @@ export class SessionCore {
 
   private onPeerRequest(request: BlockRequest): void {
     const { index, begin, length } = request;
-    if (index >= this.input.pieceCount || length === 0 || length > this.options.maxRequestLength) {
+    const pieceLength = this.input.pieceLength;
+    if (index >= this.input.pieceCount || length === 0 || length > this.options.maxRequestLength
+      || (pieceLength !== undefined && begin + length > pieceLength(index))) {
       this.close({ kind: 'bad-request', index, begin, length });
       return;
     }

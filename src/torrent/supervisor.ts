@@ -124,6 +124,7 @@ export function supervisor(input: SupervisorInput, deps: SupervisorDeps): Observ
         infoHash: input.infoHash,
         ourPeerId: input.ourPeerId,
         pieceCount: input.pieceCount,
+        pieceLength: input.pieceLength,
         ourBitfield: input.have.toBytes(),
         commands$,
         ...(options.session ? { options: options.session } : {}),

@@ -55,6 +55,16 @@ describe('peerSession: serving the peer', () => {
     expect(fast.fake.written).toEqual([[1, 'handshake'], [2, 'bitfield f0'], [4, 'reject 0:0:16']]);
   }));
 
+  it('closes on a request that runs past the end of its piece, when it knows piece lengths', marbles((m) => {
+    const s = session(m, {
+      data: '--h-ab', values: { h, a: r(0, 16), b: r(0, 24) }, commands: '---u', commandValues: { u: unchoke }, pieceLength: 32,
+    });
+    m.expect(s.events$).toBeObservable('-cH-x(C|)', {
+      c: ev.connected, H: ev.handshake(), x: requestEvent(0, 16),
+      C: ev.closed({ kind: 'bad-request', index: 0, begin: 24, length: 16 }),
+    });
+  }));
+
   it('answers with piece commands, drops cancelled ones, and waits for drain when the socket is full', marbles((m) => {
     const s = session(m, {
       data: '--h 2ms (abc) 2ms x',

@@ -60,6 +60,8 @@ export interface SessionSetup {
   readonly connect?: string;
   readonly options?: PeerSessionOptions;
   readonly ourBitfield?: number[];
+  /** Every piece's length, when the session should check requests against it. */
+  readonly pieceLength?: number;
   /** The listener already read this handshake: the session is `accepted`, not dialled. */
   readonly accepted?: TheirHandshake;
 }
@@ -86,6 +88,7 @@ export function session(m: MarbleContext, s: SessionSetup): Session {
     infoHash: INFO_HASH,
     ourPeerId: OUR_ID,
     pieceCount: PIECE_COUNT,
+    ...(s.pieceLength === undefined ? {} : { pieceLength: () => s.pieceLength ?? 0 }),
     ourBitfield: new Uint8Array(s.ourBitfield ?? [0xf0]),
     commands$,
     options: { rateInterval: 1e9, ...s.options },
