@@ -30,11 +30,18 @@ export interface PeerSessionOptions {
   /** Requests in flight at most (also capped by the peer's `reqq`); default 250. */
   readonly maxPipeline?: number;
   /**
-   * Peer requests queued with us (also our `reqq`); default 500, as libtorrent. Excess requests are
-   * rejected (BEP 6) or dropped; more than this many over the cap with no piece sent meanwhile is
-   * a `request-flood`.
+   * Peer requests queued with us (also our `reqq`); default 2000. transmission asks for up to the
+   * `reqq` it is told about once a second, so this bounds what it can download from us. Excess
+   * requests are rejected (BEP 6) or dropped; more than this many over the cap with no piece sent
+   * meanwhile is a `request-flood`.
    */
   readonly maxQueuedRequests?: number;
+  /**
+   * Queued requests announced to the supervisor (as `request` events) at once, blocks in hand
+   * waiting for the socket included; default 64. The rest wait, unannounced, so one peer's
+   * uploads hold at most this many blocks in memory however deep its queue.
+   */
+  readonly uploadWindow?: number;
   /** Largest block the peer may request from us; default 128 KiB. */
   readonly maxRequestLength?: number;
   /** Largest block the decoder accepts from the peer; default 128 KiB. */
@@ -64,7 +71,8 @@ export function resolvePeerSessionOptions(options: PeerSessionOptions = {}): Res
     pipelineHorizon: options.pipelineHorizon ?? 2_000,
     minPipeline: options.minPipeline ?? 5,
     maxPipeline: options.maxPipeline ?? 250,
-    maxQueuedRequests: options.maxQueuedRequests ?? 500,
+    maxQueuedRequests: options.maxQueuedRequests ?? 2000,
+    uploadWindow: Math.max(1, options.uploadWindow ?? 64),
     maxRequestLength: options.maxRequestLength ?? 128 * 1024,
     maxBlockLength: options.maxBlockLength ?? 128 * 1024,
     clientName: options.clientName ?? 'rxtorrent 0.1.0',

@@ -242,9 +242,9 @@ export class SessionCore {
       case 'piece': {
         const request = this.uploads.take(c.index, c.begin, c.data.length);
         if (request === undefined) return;
-        if (this.writable) this.sendPiece(request, c.data);
-        else this.uploads.defer({ request, data: c.data });
-        return;
+        if (!this.writable) return this.uploads.defer({ request, data: c.data });
+        this.sendPiece(request, c.data);
+        return this.announceWaiting();
       }
       case 'pause':
         if (this.paused) return;
@@ -391,14 +391,31 @@ export class SessionCore {
       if (this.fast) this.send([encodeMessage({ type: 'reject', ...request })]);
       return;
     }
-    this.uploads.add(request);
-    this.emit({ type: 'request', request });
+    if (this.uploads.announced < this.options.uploadWindow) {
+      this.uploads.add(request);
+      this.emit({ type: 'request', request });
+    } else {
+      this.uploads.wait(request);
+    }
+  }
+
+  /** Announces waiting requests while the upload window has room. */
+  private announceWaiting(): void {
+    while (!this.closed && !this.amChoking && this.uploads.announced < this.options.uploadWindow) {
+      const request = this.uploads.promote();
+      if (request === undefined) return;
+      this.emit({ type: 'request', request });
+    }
   }
 
   private onPeerCancel(request: BlockRequest): void {
-    if (!this.uploads.remove(request)) return;
+    const stage = this.uploads.remove(request);
+    if (stage === undefined) return;
     if (this.fast) this.send([encodeMessage({ type: 'reject', ...request })]);
-    this.emit({ type: 'cancel', request });
+    if (stage === 'announced') {
+      this.emit({ type: 'cancel', request });
+      this.announceWaiting();
+    }
   }
 
   private onExtensionHandshake(payload: Uint8Array): void {
@@ -470,9 +487,10 @@ export class SessionCore {
   private flushUploads(): void {
     while (this.writable && !this.closed) {
       const next = this.uploads.nextPending();
-      if (next === undefined) return;
+      if (next === undefined) break;
       this.sendPiece(next.request, next.data);
     }
+    this.announceWaiting();
   }
 
   /**

@@ -8,25 +8,48 @@ export interface PendingPiece {
 }
 
 /**
- * The peer's requests to us, in two stages: `queued` (announced to the supervisor, waiting for
- * its `piece` command) and `backlog` (data in hand, waiting for the socket's `drain`). `size`
- * counts both, so the cap on requests also caps the bytes held for one peer's uploads.
+ * The peer's requests to us, in three stages: `waiting` (not yet announced to the supervisor),
+ * `queued` (announced, waiting for its `piece` command) and `backlog` (data in hand, waiting for
+ * the socket's `drain`). `size` counts all three (the cap on requests, our `reqq`); `announced`
+ * counts the last two, which the session keeps within its upload window, so the bytes held for
+ * one peer's uploads stay small however many requests it queues.
  */
 export class UploadQueue {
+  private readonly waiting = new Map<string, BlockRequest>();
   private readonly queued = new Map<string, BlockRequest>();
   private backlog: PendingPiece[] = [];
 
   get size(): number {
+    return this.waiting.size + this.announced;
+  }
+
+  get announced(): number {
     return this.queued.size + this.backlog.length;
   }
 
   has(request: BlockRequest): boolean {
     const key = blockKey(request.index, request.begin, request.length);
-    return this.queued.has(key) || this.backlog.some((p) => keyOf(p.request) === key);
+    return this.waiting.has(key) || this.queued.has(key) || this.backlog.some((p) => keyOf(p.request) === key);
   }
 
+  /** An announced request, now waiting for its `piece` command. */
   add(request: BlockRequest): void {
     this.queued.set(blockKey(request.index, request.begin, request.length), request);
+  }
+
+  /** A request kept back until the window has room. */
+  wait(request: BlockRequest): void {
+    this.waiting.set(blockKey(request.index, request.begin, request.length), request);
+  }
+
+  /** The oldest waiting request, moved to `queued` (the caller announces it). */
+  promote(): BlockRequest | undefined {
+    for (const [key, request] of this.waiting) {
+      this.waiting.delete(key);
+      this.queued.set(key, request);
+      return request;
+    }
+    return undefined;
   }
 
   /** Takes the queued request a `piece` answers, or undefined if it was cancelled or never asked. */
@@ -37,14 +60,15 @@ export class UploadQueue {
     return request;
   }
 
-  /** Drops a request in either stage; returns whether it was there. */
-  remove(request: BlockRequest): boolean {
+  /** Drops a request from whichever stage holds it; says which (undefined: none). */
+  remove(request: BlockRequest): 'waiting' | 'announced' | undefined {
     const key = keyOf(request);
-    if (this.queued.delete(key)) return true;
+    if (this.waiting.delete(key)) return 'waiting';
+    if (this.queued.delete(key)) return 'announced';
     const at = this.backlog.findIndex((p) => keyOf(p.request) === key);
-    if (at < 0) return false;
+    if (at < 0) return undefined;
     this.backlog.splice(at, 1);
-    return true;
+    return 'announced';
   }
 
   defer(piece: PendingPiece): void {
@@ -56,9 +80,10 @@ export class UploadQueue {
     return this.backlog.shift();
   }
 
-  /** Empties both stages; returns every request that was in them. */
+  /** Empties every stage; returns every request that was in them, announced ones first. */
   clear(): BlockRequest[] {
-    const all = [...this.queued.values(), ...this.backlog.map((p) => p.request)];
+    const all = [...this.queued.values(), ...this.backlog.map((p) => p.request), ...this.waiting.values()];
+    this.waiting.clear();
     this.queued.clear();
     this.backlog = [];
     return all;

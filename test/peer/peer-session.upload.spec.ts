@@ -83,6 +83,26 @@ describe('peerSession: serving the peer', () => {
     expect(s.fake.written.slice(2)).toEqual([[3, 'unchoke'], [11, 'piece 0:0:16'], [20, 'piece 0:16:16']]);
   }));
 
+  it('announces at most uploadWindow requests at once; the rest wait, and a cancelled waiting one is never announced', marbles((m) => {
+    // 4 requests with a window of 2: a and b are announced; the peer cancels d while it waits (a reject, no cancel event);
+    // each piece sent makes room for the next waiting one (c, then nothing: d is gone).
+    const s = session(m, {
+      data: '--h 2ms (abcd) x',
+      values: { h: hFast, a: r(0, 0), b: r(0, 16), c: r(0, 32), d: r(0, 48), x: wire({ type: 'cancel', index: 0, begin: 48, length: 16 }) },
+      commands: '---u 7ms p-q-r',
+      commandValues: { u: unchoke, p: piece(0, 0), q: piece(0, 16), r: piece(0, 32) },
+      options: { uploadWindow: 2 },
+    });
+    m.expect(s.events$, '^ 30ms !').toBeObservable('-cH 2ms (ab) 2ms z', {
+      c: ev.connected, H: ev.handshake(true),
+      a: requestEvent(0, 0), b: requestEvent(0, 16), z: requestEvent(0, 32),
+    });
+    m.flush();
+    expect(s.fake.written.slice(2)).toEqual([
+      [3, 'unchoke'], [11, 'reject 0:48:16'], [11, 'piece 0:0:16'], [13, 'piece 0:16:16'], [15, 'piece 0:32:16'],
+    ]);
+  }));
+
   it('choking the peer drops its queue; with BEP 6 each request is rejected after the choke', marbles((m) => {
     const s = session(m, {
       data: '--h 2ms (ab)',
