@@ -7,7 +7,7 @@
  * first announce names it and they dial it (rxtorrent from the tracker, libtorrent from the
  * tracker and `connect_peer`).
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -136,18 +136,8 @@ export async function startRxSeeder(ctx: SeedContext, port: number): Promise<See
     });
     void closed.then(() => reject(new Error(`rxtorrent seeder exited before seeding: ${stderr}`)));
   });
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    const forced = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await closed;
-    clearTimeout(forced);
-  };
-  try {
-    await withTimeout(ready, ctx.readyTimeoutMs, () => `rxtorrent seeder not seeding: ${stderr}`);
-  } catch (error) {
-    await stop();
-    throw error;
-  }
+  const stop = (): Promise<void> => stopChild(child, closed);
+  await readyOrStop(withTimeout(ready, ctx.readyTimeoutMs, () => `rxtorrent seeder not seeding: ${stderr}`), stop);
   return { name: 'rxtorrent', port, stop };
 }
 
@@ -166,19 +156,9 @@ export async function startLtSeeder(ctx: SeedContext, port: number): Promise<See
     });
     void closed.then(() => reject(new Error(`libtorrent seeder exited: ${output}`)));
   });
-  const stop = async (): Promise<void> => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-    const forced = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await closed;
-    clearTimeout(forced);
-  };
-  try {
-    await withTimeout(ready, ctx.readyTimeoutMs, () => `libtorrent seeder not ready: ${output}`);
-    if (ctx.dial !== undefined) child.stdin.write(`connect ${ctx.dial}\n`);
-  } catch (error) {
-    await stop();
-    throw error;
-  }
+  const stop = (): Promise<void> => stopChild(child, closed);
+  await readyOrStop(withTimeout(ready, ctx.readyTimeoutMs, () => `libtorrent seeder not ready: ${output}`), stop);
+  if (ctx.dial !== undefined) child.stdin.write(`connect ${ctx.dial}\n`);
   return { name: 'libtorrent', port, stop };
 }
 
@@ -217,6 +197,24 @@ export class TransmissionSeeder {
 
   async stop(): Promise<void> {
     await this.daemon.stop();
+  }
+}
+
+/** SIGTERM, then SIGKILL after 5 s; resolves once the child has closed. */
+async function stopChild(child: ChildProcess, closed: Promise<void>): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+  const forced = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await closed;
+  clearTimeout(forced);
+}
+
+/** Waits for a seeder to be ready; stops it when it never is. */
+async function readyOrStop(ready: Promise<void>, stop: () => Promise<void>): Promise<void> {
+  try {
+    await ready;
+  } catch (error) {
+    await stop();
+    throw error;
   }
 }
 

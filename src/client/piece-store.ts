@@ -1,4 +1,4 @@
-import { type Observable, defer, map } from 'rxjs';
+import { type Observable, defer, map, mergeMap } from 'rxjs';
 import type { DiskPool, ReadSegment } from '../io/disk-pool.js';
 import type { HashPool } from '../io/hash-pool.js';
 import { pieceLength, pieceSegments } from '../metainfo/file-layout.js';
@@ -28,8 +28,8 @@ const DEFAULT_READ_CACHE_BYTES = 16 * 1024 * 1024;
  * read back as the zeros they are.
  *
  * A block read for an upload reads its whole piece once and answers the piece's other blocks
- * from memory (`PieceReadCache`). A read of a whole piece is the data check: it always goes to
- * the disk, so a file cut short under us is found, and it is not kept.
+ * from memory (`PieceReadCache`). `check` (the data check) always reads the disk and keeps
+ * nothing, so a file cut short under us is found.
  */
 export function diskPieceStore(
   meta: Metainfo,
@@ -84,21 +84,22 @@ export function diskPieceStore(
   const cache = readCacheBytes > 0
     ? new PieceReadCache(readCacheBytes, (index) => readRange(index, 0, pieceLength(meta, index)))
     : undefined;
-  // Only blocks inside a piece: a whole piece is the check (see above), and a range past the
-  // piece's end reads as it always did (zeros beyond it) rather than as a clipped view.
+  // A range past the piece's end reads as it always did (zeros beyond it), not as a clipped view.
   const inCache = (index: number, begin: number, length: number): boolean => {
     const whole = pieceLength(meta, index);
-    return whole <= readCacheBytes && length < whole && begin + length <= whole;
+    return whole <= readCacheBytes && begin + length <= whole;
+  };
+
+  const verify = (index: number, data: Uint8Array): Observable<boolean> => {
+    const expected = meta.pieceHashes[index];
+    if (expected === undefined) throw new RangeError(`piece ${index} out of range`);
+    return pools.hasher.verify(data, expected);
   };
 
   return {
     allocate: pools.allocate,
     ...(pools.release === undefined ? {} : { release: pools.release }),
-    verify: (index, data) => {
-      const expected = meta.pieceHashes[index];
-      if (expected === undefined) throw new RangeError(`piece ${index} out of range`);
-      return pools.hasher.verify(data, expected);
-    },
+    verify,
     write: (index, data) => {
       const request = {
         torrentId: meta.infoHashHex,
@@ -118,5 +119,6 @@ export function diskPieceStore(
     read: (index, begin, length) => (cache !== undefined && inCache(index, begin, length)
       ? cache.block(index, begin, length)
       : readRange(index, begin, length)),
+    check: (index) => readRange(index, 0, pieceLength(meta, index)).pipe(mergeMap((data) => verify(index, data))),
   };
 }

@@ -112,8 +112,7 @@ export function runTorrent(input: RunTorrentInput, deps: RunTorrentDeps): Observ
       bytesDone = 0;
       return range(0, meta.pieceCount);
     }).pipe(
-      mergeMap((index) => input.store.read(index, 0, lengthOf(index)).pipe(
-        mergeMap((data) => input.store.verify(index, data)),
+      mergeMap((index) => input.store.check(index).pipe(
         map((ok) => ({ index, ok })),
         catchError(() => of({ index, ok: false })),
       ), CHECK_CONCURRENCY),

@@ -17,19 +17,20 @@ export interface PendingPiece {
 export class UploadQueue {
   private readonly waiting = new Map<string, BlockRequest>();
   private readonly queued = new Map<string, BlockRequest>();
-  private backlog: PendingPiece[] = [];
+  /** By key, oldest first (a Map keeps insertion order). */
+  private readonly backlog = new Map<string, PendingPiece>();
 
   get size(): number {
     return this.waiting.size + this.announced;
   }
 
   get announced(): number {
-    return this.queued.size + this.backlog.length;
+    return this.queued.size + this.backlog.size;
   }
 
   has(request: BlockRequest): boolean {
     const key = blockKey(request.index, request.begin, request.length);
-    return this.waiting.has(key) || this.queued.has(key) || this.backlog.some((p) => keyOf(p.request) === key);
+    return this.waiting.has(key) || this.queued.has(key) || this.backlog.has(key);
   }
 
   /** An announced request, now waiting for its `piece` command. */
@@ -44,12 +45,10 @@ export class UploadQueue {
 
   /** The oldest waiting request, moved to `queued` (the caller announces it). */
   promote(): BlockRequest | undefined {
-    for (const [key, request] of this.waiting) {
-      this.waiting.delete(key);
-      this.queued.set(key, request);
-      return request;
-    }
-    return undefined;
+    const oldest = takeFirst(this.waiting);
+    if (oldest === undefined) return undefined;
+    this.queued.set(oldest[0], oldest[1]);
+    return oldest[1];
   }
 
   /** Takes the queued request a `piece` answers, or undefined if it was cancelled or never asked. */
@@ -64,30 +63,35 @@ export class UploadQueue {
   remove(request: BlockRequest): 'waiting' | 'announced' | undefined {
     const key = keyOf(request);
     if (this.waiting.delete(key)) return 'waiting';
-    if (this.queued.delete(key)) return 'announced';
-    const at = this.backlog.findIndex((p) => keyOf(p.request) === key);
-    if (at < 0) return undefined;
-    this.backlog.splice(at, 1);
-    return 'announced';
+    return this.queued.delete(key) || this.backlog.delete(key) ? 'announced' : undefined;
   }
 
   defer(piece: PendingPiece): void {
-    this.backlog.push(piece);
+    this.backlog.set(keyOf(piece.request), piece);
   }
 
   /** The oldest piece waiting for drain, removed from the backlog. */
   nextPending(): PendingPiece | undefined {
-    return this.backlog.shift();
+    return takeFirst(this.backlog)?.[1];
   }
 
   /** Empties every stage; returns every request that was in them, announced ones first. */
   clear(): BlockRequest[] {
-    const all = [...this.queued.values(), ...this.backlog.map((p) => p.request), ...this.waiting.values()];
+    const all = [...this.queued.values(), ...[...this.backlog.values()].map((p) => p.request), ...this.waiting.values()];
     this.waiting.clear();
     this.queued.clear();
-    this.backlog = [];
+    this.backlog.clear();
     return all;
   }
+}
+
+/** Removes and returns the oldest entry of an insertion-ordered Map. */
+function takeFirst<V>(map: Map<string, V>): [string, V] | undefined {
+  for (const entry of map) {
+    map.delete(entry[0]);
+    return entry;
+  }
+  return undefined;
 }
 
 function keyOf(request: BlockRequest): string {

@@ -27,8 +27,13 @@ export interface PieceStore {
   verify(index: number, data: Uint8Array): Observable<boolean>;
   /** Writes a verified piece; emits once when it is on disk, or errors (typed `DiskError`). */
   write(index: number, data: Uint8Array): Observable<unknown>;
-  /** Reads a block of a piece we have, for an upload. */
+  /** Reads a block of a piece we have, for an upload (possibly from memory). */
   read(index: number, begin: number, length: number): Observable<Uint8Array>;
+  /**
+   * The data check: reads the whole piece from disk (never from memory, so a file changed under
+   * us is seen) and emits whether its SHA-1 matches; errors as `read` does.
+   */
+  check(index: number): Observable<boolean>;
 }
 
 /** The client-wide connection ceiling, shared by every torrent's supervisor. */

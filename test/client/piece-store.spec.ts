@@ -227,17 +227,25 @@ describe('diskPieceStore: the read cache', () => {
     expect(reads).toHaveLength(3);
   });
 
-  it('reads a whole piece (the data check) from disk every time and keeps nothing, so truncation is found', async () => {
-    const { meta, content } = await torrentOnDisk([{ name: 'one.bin', length: 2 * PIECE }], PIECE);
+  it('check reads the whole piece from disk every time and keeps nothing, so truncation is found', async () => {
+    const { meta } = await torrentOnDisk([{ name: 'one.bin', length: 2 * PIECE }], PIECE);
     const { store, reads } = countingStore(meta);
-    expect(await read(store, 1, 0, PIECE)).toEqual(slice(content, meta, 1, 0, PIECE));
-    expect(await read(store, 1, 0, PIECE)).toEqual(slice(content, meta, 1, 0, PIECE));
+    expect(await lastValueFrom(store.check(1))).toBe(true);
+    expect(await lastValueFrom(store.check(1))).toBe(true);
     expect(reads).toHaveLength(2);
 
-    expect(await read(store, 1, BLOCK, BLOCK)).toEqual(slice(content, meta, 1, BLOCK, BLOCK)); // kept now
+    expect(await read(store, 1, BLOCK, BLOCK)).toHaveLength(BLOCK); // kept now
     expect(reads).toHaveLength(3);
     await truncate(join(dir, 'one.bin'), PIECE + BLOCK);
-    expect(await failure(read(store, 1, 0, PIECE))).toMatchObject({ kind: 'missing-data' });
+    expect(await failure(lastValueFrom(store.check(1)))).toMatchObject({ kind: 'missing-data' });
+    expect(reads).toHaveLength(4);
+  });
+
+  it('check says false for a piece whose bytes on disk are wrong', async () => {
+    const { meta } = await torrentOnDisk([{ name: 'one.bin', length: 2 * PIECE }], PIECE);
+    const { store } = countingStore(meta);
+    await writeFile(join(dir, 'one.bin'), new Uint8Array(2 * PIECE));
+    expect(await lastValueFrom(store.check(0))).toBe(false);
   });
 
   it('drops a piece that is written, and does not keep a read that raced the write', async () => {

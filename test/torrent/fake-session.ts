@@ -212,6 +212,7 @@ export function fakeStore(script: StoreScript = {}): FakeStore {
       return script.write ? script.write(index) : of(undefined);
     },
     read: (_index, _begin, length) => of(new Uint8Array(length)),
+    check: () => of(false),
   };
 }
 
