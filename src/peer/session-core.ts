@@ -1,7 +1,9 @@
 /**
  * The live part of a peer session: one `SessionCore` per open connection. It is the state of
- * the four choke/interest flags, the peer's pieces, our request pipeline and the peer's upload
- * queue, and it turns each received message and each command into writes and `PeerEvent`s.
+ * the handshake, our interest and the peer's choke and interest, the peer's pieces and our
+ * request pipeline (the download side), and it turns each received message and each command
+ * into writes and `PeerEvent`s. The serving side (our choke, the peer's requests, the blocks we
+ * send) is its `UploadServer`.
  *
  * It is driven from `liveSession` (the Observable shell) and never throws at its callers: every
  * failure becomes `close(reason)`, which emits `closed` and completes. All time is
@@ -10,7 +12,7 @@
 import type { SchedulerLike, Subscription } from 'rxjs';
 import { Bitfield } from '../pieces/bitfield.js';
 import { PiecesError } from '../pieces/pieces-error.js';
-import { encodeMessage, encodePieceHeader } from '../wire/encode-message.js';
+import { encodeMessage } from '../wire/encode-message.js';
 import { encodeHandshake, encodeReserved } from '../wire/handshake.js';
 import type { Handshake } from '../wire/handshake.js';
 import { EXTENDED_HANDSHAKE_ID, KEEP_ALIVE } from '../wire/messages.js';
@@ -22,7 +24,7 @@ import type { ResolvedPeerSessionOptions } from './peer-session-options.js';
 import { pipelineDepth } from './pipeline-depth.js';
 import { RequestPipeline } from './request-pipeline.js';
 import { StallClock } from './stall-clock.js';
-import { UploadQueue } from './upload-queue.js';
+import { UploadServer } from './upload-server.js';
 import { WindowCounter } from './window-counter.js';
 
 export interface SessionCoreInput {
@@ -42,27 +44,23 @@ const OUR_RESERVED = encodeReserved({ fast: true, extended: true });
 export class SessionCore {
   private phase: 'handshaking' | 'live' | 'closed' = 'handshaking';
   private fast = false;
-  private amChoking = true;
   private amInterested = false;
   private peerChoking = true;
   private peerInterested = false;
   private paused = false;
   private writable = true;
   private sawPieces = false;
-  /** Requests over the cap since we last sent a piece. */
-  private overflow = 0;
   private peerReqq: number | undefined = undefined;
   private readonly ours: Bitfield;
   private theirs: Bitfield;
   private readonly allowedFast = new Set<number>();
   private readonly pipeline: RequestPipeline;
-  private readonly uploads = new UploadQueue();
+  private readonly uploads: UploadServer;
   private readonly stall = new StallClock();
   private readonly keepAlives: WindowCounter;
   private lastSent: number;
   private lastReceived: number;
   private bytesDown = 0;
-  private bytesUp = 0;
   private rateDown = 0;
   /** When the current rate window began (its bytes are `bytesDown`). */
   private windowStart = 0;
@@ -85,6 +83,15 @@ export class SessionCore {
     this.ours = Bitfield.fromBytes(input.ourBitfield, input.pieceCount);
     this.theirs = new Bitfield(input.pieceCount);
     this.pipeline = new RequestPipeline(2 * options.maxPipeline);
+    this.uploads = new UploadServer({
+      fast: () => this.fast,
+      have: (index) => this.ours.get(index),
+      writable: () => this.writable,
+      closed: () => this.closed,
+      send: (chunks) => this.send(chunks),
+      emit: (event) => this.emit(event),
+      close: (reason) => this.close(reason),
+    }, options);
     this.keepAlives = new WindowCounter(options.maxKeepAlives, options.keepAliveWindow);
     this.lastSent = this.lastReceived = scheduler.now();
   }
@@ -167,7 +174,7 @@ export class SessionCore {
       case 'request':
         return this.onPeerRequest({ index: m.index, begin: m.begin, length: m.length });
       case 'cancel':
-        return this.onPeerCancel({ index: m.index, begin: m.begin, length: m.length });
+        return this.uploads.cancel({ index: m.index, begin: m.begin, length: m.length });
       case 'reject':
         return this.onReject({ index: m.index, begin: m.begin, length: m.length });
       case 'suggest':
@@ -195,7 +202,7 @@ export class SessionCore {
 
   onDrain(): void {
     this.writable = true;
-    this.flushUploads();
+    this.uploads.flush();
   }
 
   /** Emits `closed` (once), stops every timer and completes. */
@@ -231,21 +238,14 @@ export class SessionCore {
         this.amInterested = c.type === 'interested';
         return this.send([encodeMessage({ type: c.type })]);
       case 'choke':
-        return this.chokePeer();
+        return this.uploads.choke();
       case 'unchoke':
-        if (!this.amChoking) return;
-        this.amChoking = false;
-        return this.send([encodeMessage({ type: 'unchoke' })]);
+        return this.uploads.unchoke();
       case 'have':
         this.ours.set(c.index);
         return this.send([encodeMessage({ type: 'have', index: c.index })]);
-      case 'piece': {
-        const request = this.uploads.take(c.index, c.begin, c.data.length);
-        if (request === undefined) return;
-        if (!this.writable) return this.uploads.defer({ request, data: c.data });
-        this.sendPiece(request, c.data);
-        return this.announceWaiting();
-      }
+      case 'piece':
+        return this.uploads.piece(c.index, c.begin, c.data);
       case 'pause':
         if (this.paused) return;
         this.paused = true;
@@ -373,64 +373,13 @@ export class SessionCore {
       this.close({ kind: 'bad-request', index, begin, length });
       return;
     }
-    if (this.amChoking || !this.ours.get(index)) {
-      // BEP 3 drops such a request silently; BEP 6 answers it with a reject.
-      if (this.fast) this.send([encodeMessage({ type: 'reject', ...request })]);
-      return;
-    }
-    if (this.uploads.has(request)) return;
-    if (this.uploads.size >= this.options.maxQueuedRequests) {
-      // Real clients (aria2) queue more than our `reqq`: refuse the excess as libtorrent does
-      // (BEP 6 reject, else drop it so it times out there), and close only a peer that keeps
-      // piling requests on while we send it nothing.
-      this.overflow += 1;
-      if (this.overflow > this.options.maxQueuedRequests) {
-        this.close({ kind: 'request-flood', max: this.options.maxQueuedRequests });
-        return;
-      }
-      if (this.fast) this.send([encodeMessage({ type: 'reject', ...request })]);
-      return;
-    }
-    if (this.uploads.announced < this.options.uploadWindow) {
-      this.uploads.add(request);
-      this.emit({ type: 'request', request });
-    } else {
-      this.uploads.wait(request);
-    }
-  }
-
-  /** Announces waiting requests while the upload window has room. */
-  private announceWaiting(): void {
-    while (!this.closed && !this.amChoking && this.uploads.announced < this.options.uploadWindow) {
-      const request = this.uploads.promote();
-      if (request === undefined) return;
-      this.emit({ type: 'request', request });
-    }
-  }
-
-  private onPeerCancel(request: BlockRequest): void {
-    const stage = this.uploads.remove(request);
-    if (stage === undefined) return;
-    if (this.fast) this.send([encodeMessage({ type: 'reject', ...request })]);
-    if (stage === 'announced') {
-      this.emit({ type: 'cancel', request });
-      this.announceWaiting();
-    }
+    this.uploads.request(request);
   }
 
   private onExtensionHandshake(payload: Uint8Array): void {
     const { client, reqq } = decodeExtensionHandshake(payload);
     this.peerReqq = reqq;
     this.emit({ type: 'extended-handshake', client, reqq });
-  }
-
-  private chokePeer(): void {
-    if (this.amChoking) return;
-    this.amChoking = true;
-    const dropped = this.uploads.clear();
-    // BEP 6: choke first, then reject what was queued, so the peer does not re-request it.
-    const rejects = this.fast ? dropped.map((r) => encodeMessage({ type: 'reject', ...r })) : [];
-    this.send([encodeMessage({ type: 'choke' }), ...rejects]);
   }
 
   /** The first messages after the handshakes: our pieces (BEP 3 / BEP 6), then BEP 10's. */
@@ -476,21 +425,6 @@ export class SessionCore {
     if (this.closed || chunks.length === 0) return;
     if (!this.connection.write(chunks)) this.writable = false;
     this.lastSent = this.scheduler.now();
-  }
-
-  private sendPiece(request: BlockRequest, data: Uint8Array): void {
-    this.send([encodePieceHeader(request.index, request.begin, data.length), data]);
-    this.bytesUp += data.length;
-    this.overflow = 0;
-  }
-
-  private flushUploads(): void {
-    while (this.writable && !this.closed) {
-      const next = this.uploads.nextPending();
-      if (next === undefined) break;
-      this.sendPiece(next.request, next.data);
-    }
-    this.announceWaiting();
   }
 
   /**
@@ -550,8 +484,8 @@ export class SessionCore {
     const period = this.options.rateInterval;
     this.rateTimer = this.after(period, () => {
       this.rateDown = (this.bytesDown * 1000) / period;
-      const up = (this.bytesUp * 1000) / period;
-      this.bytesDown = this.bytesUp = 0;
+      const up = (this.uploads.takeSentBytes() * 1000) / period;
+      this.bytesDown = 0;
       this.windowStart = this.scheduler.now();
       this.armRate();
       this.emit({ type: 'rate', down: this.rateDown, up });
