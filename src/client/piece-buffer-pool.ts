@@ -1,3 +1,5 @@
+import { allocateAligned } from '../io/aligned-memory.js';
+
 /**
  * Piece buffers for the whole client, reused: a download allocates one buffer per piece (1 MiB
  * each, typically), and a fresh allocation per piece makes V8 count a GiB of external memory per
@@ -7,9 +9,13 @@
  * Bounded: at most `maxIdleBytes` wait in the pool; beyond that a returned buffer is dropped.
  * A reused buffer holds the bytes of an earlier piece: the swarm overwrites every byte of a
  * piece with blocks before it hashes it.
+ *
+ * Each buffer starts on a page boundary (`allocateAligned`), so the storage can write it to disk
+ * with `O_DIRECT`, without a copy into the page cache.
  */
 export class PieceBufferPool {
   private readonly idle = new Map<number, Uint8Array[]>();
+  private readonly ours = new WeakSet<Uint8Array>();
   private idleBytes = 0;
 
   constructor(private readonly maxIdleBytes = 16 * 1024 * 1024) {}
@@ -17,7 +23,11 @@ export class PieceBufferPool {
   /** A buffer of exactly `length` bytes: a returned one when there is one, else a new one. */
   take(length: number): Uint8Array {
     const reused = this.idle.get(length)?.pop();
-    if (reused === undefined) return new Uint8Array(length);
+    if (reused === undefined) {
+      const fresh = allocateAligned(length);
+      this.ours.add(fresh);
+      return fresh;
+    }
     this.idleBytes -= length;
     return reused;
   }
@@ -25,7 +35,7 @@ export class PieceBufferPool {
   /** Gives back a buffer from `take` that nothing references any more. */
   give(buffer: Uint8Array): void {
     const length = buffer.length;
-    if (buffer.byteOffset !== 0 || buffer.buffer.byteLength !== length) return; // not one of ours
+    if (!this.ours.has(buffer)) return;
     if (this.idleBytes + length > this.maxIdleBytes) return;
     let list = this.idle.get(length);
     if (list === undefined) {

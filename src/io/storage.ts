@@ -12,10 +12,20 @@
  *
  * Other failures are passed on as Node's own errors (with `code`); the disk pool decides which
  * are worth retrying.
+ *
+ * Direct writes (Linux, on by default): the aligned middle of each write, whole 4 KiB blocks at
+ * 4 KiB file offsets, goes through a second handle opened with `O_DIRECT`, straight from our
+ * buffer to the device; the unaligned head and tail go through the page cache as usual. Copying
+ * a GiB into new page-cache pages costs about 2 s of one core on the test VM, the direct path
+ * 0.1 s (docs/performance.md). The bytes come from a page-aligned buffer (`allocateAligned`,
+ * which the client's piece buffers are) or, for any other buffer, are first copied into an
+ * aligned bounce buffer. Reads stay buffered; the kernel keeps the two paths coherent. A file
+ * system without `O_DIRECT` (EINVAL on open or write) turns direct writes off for the storage.
  */
 import { constants } from 'node:fs';
 import { type FileHandle, mkdir, open, realpath } from 'node:fs/promises';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { DIRECT_ALIGNMENT, allocateAligned, isAlignedView } from './aligned-memory.js';
 import { DiskError, type UnsafeStoragePathReason, errorCode } from './disk-error.js';
 
 export interface Storage {
@@ -40,6 +50,8 @@ export interface FileStorageOptions {
   readonly root: string;
   /** Open file handles kept in the LRU; default 128. Busy handles are never closed early. */
   readonly maxOpenFiles?: number;
+  /** Write aligned blocks with `O_DIRECT`, past the page cache; default true where the OS has it. */
+  readonly directWrites?: boolean;
 }
 
 interface Entry {
@@ -48,11 +60,18 @@ interface Entry {
   size: number | undefined;
   busy: number;
   retired: boolean;
+  /** The `O_DIRECT` handle, opened on the first direct write; undefined inside when refused. */
+  direct: Promise<FileHandle | undefined> | undefined;
 }
 
 const NOFOLLOW = constants.O_NOFOLLOW ?? 0;
 const WRITE_FLAGS = constants.O_RDWR | constants.O_CREAT | NOFOLLOW;
 const READ_FLAGS = constants.O_RDONLY | NOFOLLOW;
+const O_DIRECT: number | undefined = constants.O_DIRECT;
+/** Writes shorter than this in the aligned middle go through the page cache anyway. */
+const MIN_DIRECT = 64 * 1024;
+/** Bounce buffers for direct writes from unaligned memory: this size, at most 4 kept. */
+const BOUNCE = 1024 * 1024;
 const DRIVE_PREFIX = /^[A-Za-z]:/;
 
 export function createFileStorage(options: FileStorageOptions): Storage {
@@ -61,6 +80,8 @@ export function createFileStorage(options: FileStorageOptions): Storage {
   const entries = new Map<string, Entry>();
   const closing = new Set<Promise<void>>();
   let realRoot: string | undefined;
+  let directOn = (options.directWrites ?? true) && O_DIRECT !== undefined;
+  const bounces: Uint8Array[] = [];
 
   const refuse = (path: readonly string[], reason: UnsafeStoragePathReason): DiskError =>
     new DiskError({ kind: 'outside-root', root, path: path.join('/'), reason });
@@ -117,7 +138,9 @@ export function createFileStorage(options: FileStorageOptions): Storage {
   };
 
   const finish = (entry: Entry): void => {
-    const done = entry.handle.then((handle) => handle.close(), () => undefined).catch(() => undefined);
+    const direct = entry.direct?.then((handle) => handle?.close()).catch(() => undefined);
+    const done = Promise.all([entry.handle.then((handle) => handle.close(), () => undefined), direct])
+      .then(() => undefined, () => undefined);
     closing.add(done);
     void done.then(() => closing.delete(done));
   };
@@ -138,7 +161,7 @@ export function createFileStorage(options: FileStorageOptions): Storage {
       entry = undefined;
     }
     if (entry === undefined) {
-      entry = { handle: openHandle(path, writable), writable, size: undefined, busy: 0, retired: false };
+      entry = { handle: openHandle(path, writable), writable, size: undefined, busy: 0, retired: false, direct: undefined };
       entries.set(key, entry);
     } else {
       entries.delete(key);
@@ -159,6 +182,45 @@ export function createFileStorage(options: FileStorageOptions): Storage {
     }
   };
 
+  /** The file's `O_DIRECT` handle; undefined (and direct writes off) where the OS refuses it. */
+  const directHandle = (path: readonly string[], entry: Entry): Promise<FileHandle | undefined> => {
+    entry.direct ??= locate(path, true)
+      .then((full) => open(full, constants.O_WRONLY | NOFOLLOW | (O_DIRECT ?? 0)))
+      .catch((error: unknown) => {
+        if (errorCode(error) === 'EINVAL') directOn = false;
+        return undefined;
+      });
+    return entry.direct;
+  };
+
+  /**
+   * Writes an aligned run past the page cache; false (and direct writes off) when the kernel
+   * refuses it, for the caller to write it the usual way.
+   */
+  const writeDirect = async (handle: FileHandle, offset: number, data: Uint8Array): Promise<boolean> => {
+    try {
+      if (isAlignedView(data)) {
+        await writeAll(handle, offset, data);
+        return true;
+      }
+      const bounce = bounces.pop() ?? allocateAligned(BOUNCE);
+      try {
+        for (let done = 0; done < data.length; done += BOUNCE) {
+          const chunk = data.subarray(done, done + BOUNCE);
+          bounce.set(chunk);
+          await writeAll(handle, offset + done, bounce.subarray(0, chunk.length));
+        }
+      } finally {
+        if (bounces.length < 4) bounces.push(bounce);
+      }
+      return true;
+    } catch (error) {
+      if (errorCode(error) !== 'EINVAL') throw error;
+      directOn = false;
+      return false;
+    }
+  };
+
   return {
     open: (path, size) => withHandle(path, true, async (handle, entry) => {
       if (entry.size === size) return;
@@ -166,12 +228,18 @@ export function createFileStorage(options: FileStorageOptions): Storage {
       if (current !== size) await handle.truncate(size);
       entry.size = size;
     }),
-    write: (path, offset, data) => withHandle(path, true, async (handle) => {
-      let done = 0;
-      while (done < data.length) {
-        const { bytesWritten } = await handle.write(data, done, data.length - done, offset + done);
-        done += bytesWritten;
+    write: (path, offset, data) => withHandle(path, true, async (handle, entry) => {
+      const start = (DIRECT_ALIGNMENT - (offset % DIRECT_ALIGNMENT)) % DIRECT_ALIGNMENT;
+      const end = start + Math.floor(Math.max(0, data.length - start) / DIRECT_ALIGNMENT) * DIRECT_ALIGNMENT;
+      if (directOn && end - start >= MIN_DIRECT) {
+        const direct = await directHandle(path, entry);
+        if (direct !== undefined && await writeDirect(direct, offset + start, data.subarray(start, end))) {
+          await writeAll(handle, offset, data.subarray(0, start));
+          await writeAll(handle, offset + end, data.subarray(end));
+          return;
+        }
       }
+      await writeAll(handle, offset, data);
     }),
     read: (path, offset, into) => withHandle(path, false, async (handle) => {
       let done = 0;
@@ -193,6 +261,14 @@ export function createFileStorage(options: FileStorageOptions): Storage {
       await Promise.all(closing);
     },
   };
+}
+
+async function writeAll(handle: FileHandle, offset: number, data: Uint8Array): Promise<void> {
+  let done = 0;
+  while (done < data.length) {
+    const { bytesWritten } = await handle.write(data, done, data.length - done, offset + done);
+    done += bytesWritten;
+  }
 }
 
 function isPlainSegment(segment: string): boolean {

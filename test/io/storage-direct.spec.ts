@@ -1,0 +1,166 @@
+/**
+ * Direct writes: the aligned middle of a write goes to the file with O_DIRECT, past the page
+ * cache. Checked against the real kernel: O_DIRECT refuses a misaligned buffer (so an accepted
+ * one really is aligned), and `fincore` (util-linux) shows which bytes of a file sit in the page
+ * cache, so a direct write is seen not to have gone through it.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PieceBufferPool } from '../../src/client/piece-buffer-pool.js';
+import { DIRECT_ALIGNMENT, allocateAligned, isAlignedView } from '../../src/io/aligned-memory.js';
+import { type Storage, createFileStorage } from '../../src/io/storage.js';
+
+const MiB = 1024 * 1024;
+
+/** Whether the temp folder's file system takes O_DIRECT writes (ext4 and tmpfs do; some overlays not). */
+async function probeDirect(): Promise<boolean> {
+  if (constants.O_DIRECT === undefined) return false;
+  const probeDir = await mkdtemp(join(tmpdir(), 'rxtorrent-probe-'));
+  try {
+    const handle = await open(join(probeDir, 'probe'), constants.O_WRONLY | constants.O_CREAT | constants.O_DIRECT);
+    try {
+      await handle.write(allocateAligned(DIRECT_ALIGNMENT), 0, DIRECT_ALIGNMENT, 0);
+      return true;
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return false;
+  } finally {
+    await rm(probeDir, { recursive: true, force: true });
+  }
+}
+const directOk = await probeDirect();
+
+let dir = '';
+let storages: Storage[] = [];
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'rxtorrent-direct-'));
+  storages = [];
+});
+
+afterEach(async () => {
+  await Promise.all(storages.map((s) => s.closeAll()));
+  await rm(dir, { recursive: true, force: true });
+});
+
+const storage = (directWrites?: boolean): Storage => {
+  const created = createFileStorage({ root: dir, ...(directWrites === undefined ? {} : { directWrites }) });
+  storages.push(created);
+  return created;
+};
+
+/** Bytes of the file in the page cache, as `fincore` reports them. */
+const cached = (file: string): number =>
+  Number(execFileSync('fincore', ['--bytes', '--noheadings', '--output', 'RES', file], { encoding: 'utf8' }).trim());
+
+/** Writes `data` to a fresh file opened with O_DIRECT; resolves with the error code, or 'ok'. */
+const directWrite = async (data: Uint8Array): Promise<string> => {
+  const handle = await open(join(dir, `probe-${Math.random()}`), constants.O_WRONLY | constants.O_CREAT | (constants.O_DIRECT ?? 0));
+  try {
+    await handle.write(data, 0, data.length, 0);
+    return 'ok';
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code ?? 'unknown';
+  } finally {
+    await handle.close();
+  }
+};
+
+describe.skipIf(!directOk)('aligned memory', () => {
+  it('gives page-aligned buffers the kernel accepts for O_DIRECT, where a misaligned one is refused', async () => {
+    const buffer = allocateAligned(MiB);
+    expect(buffer.length).toBe(MiB);
+    expect(isAlignedView(buffer)).toBe(true);
+    expect(isAlignedView(buffer.subarray(DIRECT_ALIGNMENT))).toBe(true);
+    expect(isAlignedView(buffer.subarray(1))).toBe(false);
+    expect(isAlignedView(new Uint8Array(MiB))).toBe(false);
+    buffer.fill(7);
+    expect(await directWrite(buffer)).toBe('ok');
+    expect(await directWrite(buffer.subarray(DIRECT_ALIGNMENT, DIRECT_ALIGNMENT + 64 * 1024))).toBe('ok');
+    expect(await directWrite(buffer.subarray(512 + 1, 512 + 1 + 64 * 1024))).toBe('EINVAL');
+  });
+
+  it('is what the piece buffer pool hands out', () => {
+    const pool = new PieceBufferPool();
+    const piece = pool.take(MiB);
+    expect(isAlignedView(piece)).toBe(true);
+    expect(piece.every((b) => b === 0)).toBe(true);
+    const odd = pool.take(MiB - 123);
+    expect(odd.length).toBe(MiB - 123);
+    expect(isAlignedView(odd)).toBe(true);
+  });
+});
+
+describe('file storage, direct writes', () => {
+  it.runIf(directOk)('writes the aligned middle of an aligned buffer past the page cache', async () => {
+    const s = storage();
+    const data = allocateAligned(4 * MiB);
+    data.set(randomBytes(4 * MiB));
+    await s.open(['a.bin'], 4 * MiB);
+    await s.write(['a.bin'], 0, data);
+    await s.closeAll();
+    expect(cached(join(dir, 'a.bin'))).toBe(0);
+    expect(Buffer.compare(await readFile(join(dir, 'a.bin')), data)).toBe(0);
+  });
+
+  it.runIf(directOk)('writes through the page cache with directWrites: false', async () => {
+    const s = storage(false);
+    const data = allocateAligned(4 * MiB);
+    data.set(randomBytes(4 * MiB));
+    await s.open(['a.bin'], 4 * MiB);
+    await s.write(['a.bin'], 0, data);
+    await s.closeAll();
+    expect(cached(join(dir, 'a.bin'))).toBe(4 * MiB);
+  });
+
+  it.runIf(directOk)('sends an unaligned buffer through an aligned bounce buffer, past the page cache too', async () => {
+    const s = storage();
+    const backing = new Uint8Array(3 * MiB + 5);
+    backing.set(randomBytes(backing.length));
+    const data = backing.subarray(5); // a plain buffer, 5 bytes off whatever malloc gave
+    await s.open(['b.bin'], 3 * MiB);
+    await s.write(['b.bin'], 0, data);
+    await s.closeAll();
+    expect(cached(join(dir, 'b.bin'))).toBe(0);
+    expect(Buffer.compare(await readFile(join(dir, 'b.bin')), data)).toBe(0);
+  });
+
+  it.runIf(directOk)('writes the unaligned head and tail through the page cache, and every byte lands', async () => {
+    const s = storage();
+    const size = 5 * MiB + 777;
+    const expected = new Uint8Array(size);
+    await s.open(['c.bin'], size);
+    // Pieces of a multi-file torrent meet a file at any offset: cut the file at odd places.
+    const cuts = [0, 1000, 1000 + 2 * MiB + 3, 1000 + 2 * MiB + 3 + 70_000, 4 * MiB + 4096, size];
+    for (let i = 0; i + 1 < cuts.length; i += 1) {
+      const start = cuts[i] as number;
+      const end = cuts[i + 1] as number;
+      const piece = allocateAligned(end - start);
+      piece.set(randomBytes(end - start));
+      expected.set(piece, start);
+      await s.write(['c.bin'], start, piece);
+    }
+    await s.closeAll();
+    // Only the head and tail pages of each write are cached (and the one write under 64 KiB).
+    expect(cached(join(dir, 'c.bin'))).toBeLessThanOrEqual(5 * 2 * 4096);
+    expect(Buffer.compare(await readFile(join(dir, 'c.bin')), expected)).toBe(0);
+  });
+
+  it('reads back what it wrote, through the same storage, whether or not the file system takes O_DIRECT', async () => {
+    const s = storage();
+    const data = allocateAligned(2 * MiB);
+    data.set(randomBytes(2 * MiB));
+    await s.open(['d.bin'], 2 * MiB);
+    await s.write(['d.bin'], 0, data);
+    const back = new Uint8Array(2 * MiB);
+    expect(await s.read(['d.bin'], 0, back)).toBe(2 * MiB);
+    expect(Buffer.compare(back, data)).toBe(0);
+  });
+});
