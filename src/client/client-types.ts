@@ -14,7 +14,7 @@ export interface ClientOptions {
   readonly maxPeersPerTorrent?: number;
   /** Connections for the whole client; default 200. */
   readonly maxConnections?: number;
-  /** Bytes of unfinished pieces in memory per torrent, in MiB; default 32 (one piece may always start). */
+  /** Bytes of unfinished pieces in memory per torrent, in MiB; default 16 (one piece may always start). */
   readonly memoryBudgetMiB?: number;
   /** Interval of `progress` events in ms; default 1000. */
   readonly progressInterval?: number;

@@ -92,7 +92,7 @@ export function createClient(options: ClientOptions = {}): Client {
         seed: addOptions.seed ?? false,
         noTrackers: addOptions.noTrackers ?? false,
         maxPeers: options.maxPeersPerTorrent ?? 50,
-        memoryBudget: (options.memoryBudgetMiB ?? 32) * 1024 * 1024,
+        memoryBudget: (options.memoryBudgetMiB ?? 16) * 1024 * 1024,
         progressInterval: options.progressInterval ?? 1_000,
         paused$,
         session: { ...options.session, listenPort: port },
