@@ -45,7 +45,7 @@ export interface LeechContext {
 export async function startLeecher(name: Exclude<ClientName, 'transmission'>, ctx: LeechContext): Promise<Leecher> {
   const port = await freePort();
   const argv = name === 'rxtorrent'
-    ? [process.execPath, RXTORRENT, 'download', ctx.torrent, '-o', ctx.out, '--port', String(port), '--host', '127.0.0.1', '--json']
+    ? [RXTORRENT, 'download', ctx.torrent, '-o', ctx.out, '--port', String(port), '--host', '127.0.0.1', '--json']
     : name === 'aria2'
       ? ['/usr/bin/aria2c', ...aria2Args({ torrent: ctx.torrent, dir: ctx.out, listenPort: port, trackerIntervalSec: 2 })]
       : [PYTHON, LT, 'leech', ctx.torrent, ctx.out, String(port)];
@@ -124,7 +124,7 @@ export interface SeedContext {
 
 /** `rxtorrent seed` in a child process on a fresh port; resolves once it reports `seeding`. */
 export async function startRxSeeder(ctx: SeedContext, port: number): Promise<Seeder> {
-  const child = spawn('/usr/bin/setpriv', ['--pdeathsig', 'TERM', '--', process.execPath, RXTORRENT, 'seed', ctx.torrent,
+  const child = spawn('/usr/bin/setpriv', ['--pdeathsig', 'TERM', '--', RXTORRENT, 'seed', ctx.torrent,
     '--dir', ctx.dataDir, '--port', String(port), '--host', '127.0.0.1', '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
   let stderr = '';

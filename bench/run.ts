@@ -9,7 +9,7 @@
  * 4. writes bench/out/results.{md,json} and bench/out/ratios.svg (bench/report.ts).
  *
  * Options: --size MiB (1024) --piece KiB (1024) --runs N (3) --clients a,b --scenarios a,b
- * --memory (only: rxtorrent's peak RSS for a 256 MiB and a 4 GiB torrent) --out DIR --keep
+ * --memory (only: rxtorrent's peak RSS for 256 MiB, 1 GiB and 4 GiB torrents, --runs each) --out DIR --keep
  * --report results.json (re-render the Markdown and SVG of an earlier run).
  */
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -40,6 +40,7 @@ export const SCENARIOS: Readonly<Record<string, readonly ClientName[]>> = {
   memory: ['rxtorrent', 'libtorrent'],
   // --memory: the same seeders, one scenario per torrent size so the report has a row for each.
   'memory-256MiB': ['rxtorrent', 'libtorrent'],
+  'memory-1024MiB': ['rxtorrent', 'libtorrent'],
   'memory-4096MiB': ['rxtorrent', 'libtorrent'],
 };
 
@@ -249,7 +250,7 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void stopAll().finally(() => process.exit(130)));
   try {
     const plan: { sizeMiB: number; scenario: string; clients: ClientName[]; runs: number }[] = options.memory
-      ? [256, 4096].map((sizeMiB) => ({ sizeMiB, scenario: `memory-${sizeMiB}MiB`, clients: ['rxtorrent'], runs: 1 }))
+      ? [256, 1024, 4096].map((sizeMiB) => ({ sizeMiB, scenario: `memory-${sizeMiB}MiB`, clients: ['rxtorrent'], runs: options.runs }))
       : options.scenarios.map((scenario) => ({
         sizeMiB: options.sizeMiB,
         scenario,
