@@ -38,8 +38,3 @@ export function allocateAligned(length: number): Uint8Array {
 export function isAlignedView(view: Uint8Array): boolean {
   return aligned.has(view.buffer) && view.byteOffset % DIRECT_ALIGNMENT === 0;
 }
-
-/** True when `view` is a buffer from `allocateAligned` (at any offset). */
-export function isAlignedMemory(view: Uint8Array): boolean {
-  return aligned.has(view.buffer);
-}

@@ -1,4 +1,4 @@
-import { blockKey } from './block-key.js';
+import { blockSlot } from './block-key.js';
 import type { BlockRequest } from './peer-events.js';
 
 interface InFlight {
@@ -15,10 +15,14 @@ interface InFlight {
  *
  * Clocks start in the order requests are added (a Map keeps that order), so the first entries
  * are the oldest: the session needs one timer, for `oldestSentAt()`, not one per request.
+ *
+ * Entries are keyed by the block's position (`blockSlot`: a number, no string per block) and
+ * hold its length, which an answer must match.
  */
 export class RequestPipeline {
-  private readonly inFlight = new Map<string, InFlight>();
-  private readonly abandoned = new Set<string>();
+  private readonly inFlight = new Map<number | string, InFlight>();
+  /** Abandoned requests: the block's position → its length. */
+  private readonly abandoned = new Map<number | string, number>();
   private readonly abandonedCap: number;
 
   constructor(abandonedCap: number) {
@@ -30,21 +34,21 @@ export class RequestPipeline {
   }
 
   has(request: BlockRequest): boolean {
-    return this.inFlight.has(keyOf(request));
+    return this.inFlight.get(blockSlot(request.index, request.begin))?.request.length === request.length;
   }
 
   /** `sentAt`: now, or undefined while reading is paused (the clock starts at `restartClocks`). */
   add(request: BlockRequest, sentAt: number | undefined): void {
-    const key = keyOf(request);
+    const key = blockSlot(request.index, request.begin);
     this.abandoned.delete(key);
     this.inFlight.set(key, { request, sentAt });
   }
 
   /** Removes an answered request; undefined when it was not in flight. */
   settle(index: number, begin: number, length: number): BlockRequest | undefined {
-    const key = blockKey(index, begin, length);
+    const key = blockSlot(index, begin);
     const entry = this.inFlight.get(key);
-    if (entry === undefined) return undefined;
+    if (entry === undefined || entry.request.length !== length) return undefined;
     this.inFlight.delete(key);
     return entry.request;
   }
@@ -68,7 +72,7 @@ export class RequestPipeline {
   /** Gives up on a request: removed and remembered as abandoned. */
   abandon(request: BlockRequest): boolean {
     if (this.settle(request.index, request.begin, request.length) === undefined) return false;
-    this.remember(keyOf(request));
+    this.remember(blockSlot(request.index, request.begin), request.length);
     return true;
   }
 
@@ -81,7 +85,9 @@ export class RequestPipeline {
 
   /** True (once) if this block or reject answers a request we abandoned. */
   forget(index: number, begin: number, length: number): boolean {
-    return this.abandoned.delete(blockKey(index, begin, length));
+    const key = blockSlot(index, begin);
+    if (this.abandoned.get(key) !== length) return false;
+    return this.abandoned.delete(key);
   }
 
   /** Stops every clock (reading is paused: silence is not the peer's fault). */
@@ -99,15 +105,12 @@ export class RequestPipeline {
     this.abandoned.clear();
   }
 
-  private remember(key: string): void {
-    this.abandoned.add(key);
+  private remember(key: number | string, length: number): void {
+    this.abandoned.delete(key); // re-inserted as the newest
+    this.abandoned.set(key, length);
     if (this.abandoned.size > this.abandonedCap) {
-      const oldest = this.abandoned.values().next();
+      const oldest = this.abandoned.keys().next();
       if (oldest.done !== true) this.abandoned.delete(oldest.value);
     }
   }
-}
-
-function keyOf(request: BlockRequest): string {
-  return blockKey(request.index, request.begin, request.length);
 }
