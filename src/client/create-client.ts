@@ -83,7 +83,7 @@ export function createClient(options: ClientOptions = {}): Client {
       defer(() => listening).pipe(ignoreElements()),
       defer(() => runTorrent({
         meta,
-        store: diskPieceStore(meta, addOptions.dir, { disk, hasher, allocate: (length) => buffers.take(length), release: (data) => buffers.give(data) }),
+        store: diskPieceStore(meta, addOptions.dir, { disk, hasher, allocate: (length, phase) => buffers.take(length, phase), release: (data) => buffers.give(data) }),
         peerId,
         port,
         peers: addOptions.peers ?? [],

@@ -1,4 +1,4 @@
-import { allocateAligned } from '../io/aligned-memory.js';
+import { DIRECT_ALIGNMENT, allocateAligned } from '../io/aligned-memory.js';
 
 /**
  * Piece buffers for the whole client, reused: a download allocates one buffer per piece (1 MiB
@@ -10,39 +10,45 @@ import { allocateAligned } from '../io/aligned-memory.js';
  * A reused buffer holds the bytes of an earlier piece: the swarm overwrites every byte of a
  * piece with blocks before it hashes it.
  *
- * Each buffer starts on a page boundary (`allocateAligned`), so the storage can write it to disk
- * with `O_DIRECT`, without a copy into the page cache.
+ * Each buffer lives on page-aligned memory (`allocateAligned`), starting at the `phase` its
+ * piece store asks for, so the storage can write it to disk with `O_DIRECT`, without a copy into
+ * the page cache and without a bounce copy.
  */
 export class PieceBufferPool {
+  /** Idle memories by the piece length they were made for (each one page longer, for any phase). */
   private readonly idle = new Map<number, Uint8Array[]>();
-  private readonly ours = new WeakSet<Uint8Array>();
+  /** Each buffer handed out → the whole memory it is a view of. */
+  private readonly memoryOf = new WeakMap<Uint8Array, Uint8Array>();
   private idleBytes = 0;
 
   constructor(private readonly maxIdleBytes = 16 * 1024 * 1024) {}
 
-  /** A buffer of exactly `length` bytes: a returned one when there is one, else a new one. */
-  take(length: number): Uint8Array {
+  /**
+   * A buffer of exactly `length` bytes starting `phase` bytes (0 ≤ phase < 4096) past a page
+   * boundary: on a returned memory for the same length when there is one, else on a new one.
+   */
+  take(length: number, phase = 0): Uint8Array {
     const reused = this.idle.get(length)?.pop();
-    if (reused === undefined) {
-      const fresh = allocateAligned(length);
-      this.ours.add(fresh);
-      return fresh;
-    }
-    this.idleBytes -= length;
-    return reused;
+    if (reused !== undefined) this.idleBytes -= length;
+    const memory = reused ?? allocateAligned(length + DIRECT_ALIGNMENT);
+    const buffer = memory.subarray(phase, phase + length);
+    this.memoryOf.set(buffer, memory);
+    return buffer;
   }
 
   /** Gives back a buffer from `take` that nothing references any more. */
   give(buffer: Uint8Array): void {
+    const memory = this.memoryOf.get(buffer);
+    if (memory === undefined) return; // not one of ours, or given back already
+    this.memoryOf.delete(buffer);
     const length = buffer.length;
-    if (!this.ours.has(buffer)) return;
     if (this.idleBytes + length > this.maxIdleBytes) return;
     let list = this.idle.get(length);
     if (list === undefined) {
       list = [];
       this.idle.set(length, list);
     }
-    list.push(buffer);
+    list.push(memory);
     this.idleBytes += length;
   }
 

@@ -4,6 +4,7 @@ import type { HashPool } from '../io/hash-pool.js';
 import { pieceLength, pieceSegments } from '../metainfo/file-layout.js';
 import { contentPath } from '../metainfo/content-path.js';
 import type { Metainfo } from '../metainfo/metainfo.js';
+import { DIRECT_ALIGNMENT } from '../io/aligned-memory.js';
 import type { PieceStore } from '../torrent/supervisor-types.js';
 import { PieceReadCache } from './piece-read-cache.js';
 
@@ -37,7 +38,12 @@ export function diskPieceStore(
   pools: {
     readonly disk: DiskPool;
     readonly hasher: HashPool;
-    readonly allocate: (length: number) => Uint8Array;
+    /**
+     * A buffer of `length` bytes whose first byte sits `phase` bytes past a 4 KiB boundary (a
+     * `PieceBufferPool`): the phase that lines the piece's largest file segment up with its file
+     * offset, so the storage writes it with `O_DIRECT` without a bounce copy.
+     */
+    readonly allocate: (length: number, phase: number) => Uint8Array;
     readonly release?: (data: Uint8Array) => void;
   },
   options: DiskPieceStoreOptions = {},
@@ -90,6 +96,17 @@ export function diskPieceStore(
     return whole <= readCacheBytes && begin + length <= whole;
   };
 
+  /** Where in a 4 KiB page the piece's buffer starts: its largest segment's file offset, aligned. */
+  const phase = (index: number): number => {
+    let largest: { pieceOffset: number; fileOffset: number; length: number } | undefined;
+    for (const segment of pieceSegments(meta, index)) {
+      if (largest === undefined || segment.length > largest.length) largest = segment;
+    }
+    if (largest === undefined) return 0;
+    const shift = (largest.fileOffset - largest.pieceOffset) % DIRECT_ALIGNMENT;
+    return shift < 0 ? shift + DIRECT_ALIGNMENT : shift;
+  };
+
   const verify = (index: number, data: Uint8Array): Observable<boolean> => {
     const expected = meta.pieceHashes[index];
     if (expected === undefined) throw new RangeError(`piece ${index} out of range`);
@@ -97,7 +114,7 @@ export function diskPieceStore(
   };
 
   return {
-    allocate: pools.allocate,
+    allocate: (length, index) => pools.allocate(length, phase(index)),
     ...(pools.release === undefined ? {} : { release: pools.release }),
     verify,
     write: (index, data) => {

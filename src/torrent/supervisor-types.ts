@@ -16,8 +16,8 @@ export type PeerCandidate =
  * implements it over the shared hash pool and disk pool; specs hand in cold fakes.
  */
 export interface PieceStore {
-  /** A buffer for one piece, which the swarm fills block by block. */
-  allocate(length: number): Uint8Array;
+  /** A buffer for piece `index`, which the swarm fills block by block. */
+  allocate(length: number, index: number): Uint8Array;
   /**
    * The swarm is done with a buffer from `allocate` (its piece is on disk, and nothing keeps a
    * reference): the store may hand it out again. Optional.

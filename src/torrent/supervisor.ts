@@ -65,7 +65,7 @@ export function supervisor(input: SupervisorInput, deps: SupervisorDeps): Observ
             if (!seed) subscriber.complete();
           }
         },
-        allocate: (length) => deps.store.allocate(length),
+        allocate: (length, index) => deps.store.allocate(length, index),
         chokeInputChanged: () => chokeInput$.next(swarm.chokeSnapshot()),
         verifyAndStore: (index, data) => {
           const store$ = defer(() => deps.store.verify(index, data)).pipe(

@@ -21,7 +21,7 @@ export interface SwarmEffects {
   /** Read a block for an upload; report back with `blockRead`. */
   readBlock(key: string, request: BlockRequest): void;
   emit(event: SupervisorEvent): void;
-  allocate(length: number): Uint8Array;
+  allocate(length: number, index: number): Uint8Array;
   /** Who is interested changed: the choker should look again. */
   chokeInputChanged(): void;
 }
@@ -315,7 +315,7 @@ export class Swarm {
     this.corruption.record(index, begin, peer.key);
     let buffer = this.buffers.get(index);
     if (buffer === undefined) {
-      buffer = this.fx.allocate(this.options.pieceLength(index));
+      buffer = this.fx.allocate(this.options.pieceLength(index), index);
       this.buffers.set(index, buffer);
     }
     buffer.set(data, begin);

@@ -265,3 +265,33 @@ describe('diskPieceStore: the read cache', () => {
     expect(reads).toHaveLength(3);
   });
 });
+
+describe('diskPieceStore: buffers lined up for direct writes', () => {
+  it("asks for the phase that lines each piece's largest segment up with its file offset", async () => {
+    // File b starts 1000 bytes into piece 0; file c starts mid-piece 2 at an odd offset.
+    const { meta } = await torrentOnDisk([
+      { name: 'a', length: 1000 }, { name: 'b', length: 2 * PIECE + 5000 }, { name: 'c', length: 3 * PIECE + 77 },
+    ], PIECE);
+    const phases: number[] = [];
+    const hasher = createHashPool({ size: 1 });
+    const disk = createDiskPool();
+    hashers.push(hasher);
+    disks.push(disk);
+    const store = diskPieceStore(meta, dir, {
+      disk, hasher, allocate: (length, phase) => {
+        phases.push(phase);
+        return new Uint8Array(length);
+      },
+    });
+    for (let index = 0; index < meta.pieceCount; index += 1) store.allocate(PIECE, index);
+    const fileStart = (name: string): number => meta.files.find((f) => f.path.at(-1) === name)?.offset ?? -1;
+    // Pieces 0 and 1 are (mostly) file b: a byte at piece offset p sits at file offset p - 1000 + index * PIECE.
+    expect(phases[0]).toBe((4096 - (fileStart('b') % 4096)) % 4096);
+    expect(phases[1]).toBe((PIECE - fileStart('b') + 4096 * 16) % 4096);
+    // Pieces 3 and 4 lie wholly in file c.
+    const c = fileStart('c');
+    for (const index of [3, 4]) expect(phases[index]).toBe((((index * PIECE - c) % 4096) + 4096) % 4096);
+    // And every phase lies within one page.
+    expect(phases.every((phase) => phase >= 0 && phase < 4096)).toBe(true);
+  });
+});
