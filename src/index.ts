@@ -25,6 +25,8 @@ export type * from './client/client-types.js';
 export type * from './client/torrent-events.js';
 export { runTorrent } from './client/run-torrent.js';
 export { createDiskPool } from './io/disk-pool.js';
+export { createFileStorage } from './io/storage.js';
+export { allocateAligned } from './io/aligned-memory.js';
 export type { DiskPool, ReadRequest, WriteRequest, WriteResult } from './io/disk-pool.js';
 export { DiskError } from './io/disk-error.js';
 export { createHashPool, allocatePieceBuffer } from './io/hash-pool.js';

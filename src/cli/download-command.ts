@@ -33,6 +33,8 @@ export interface SwarmArgs {
   readonly host?: string;
   readonly peer: readonly string[];
   readonly maxPeers: number;
+  /** Write pieces past the page cache (`O_DIRECT`); default true. */
+  readonly directIo?: boolean;
   readonly json: boolean;
   readonly quiet: boolean;
 }
@@ -86,7 +88,9 @@ export async function runTorrents(run: TorrentRun, io: TorrentRunIo): Promise<nu
   const now = io.now ?? Date.now;
   const start = now();
   const view = chooseView(run, io, torrents, start);
-  const client = createClient({ port: run.port, maxPeersPerTorrent: run.maxPeers, ...(run.host ? { host: run.host } : {}) });
+  const client = createClient({
+    port: run.port, maxPeersPerTorrent: run.maxPeers, directWrites: run.directIo ?? true, ...(run.host ? { host: run.host } : {}),
+  });
   const done = new Set<string>();
   const failed = new Set<string>();
   let broken = false;

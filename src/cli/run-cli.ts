@@ -155,12 +155,14 @@ function swarmOptions<T>(y: Argv<T>) {
     .option('host', { type: 'string', describe: 'address to listen on (default: all interfaces)' })
     .option('peer', { type: 'string', array: true, default: [] as string[], describe: 'also dial this peer, HOST:PORT or [IPv6]:PORT; repeatable' })
     .option('max-peers', { type: 'number', default: 50, describe: 'connections per torrent' })
+    .option('direct-io', { type: 'boolean', default: true, describe: 'write pieces past the page cache (O_DIRECT; --no-direct-io: through it)' })
     .option('json', { type: 'boolean', default: false, describe: 'one JSON event per line on stdout' })
     .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'only errors and a final summary' });
 }
 
 function swarmArgs(args: {
-  torrents: string[]; port: number; host: string | undefined; peer: string[]; 'max-peers': number; json: boolean; quiet: boolean;
+  torrents: string[]; port: number; host: string | undefined; peer: string[]; 'max-peers': number; 'direct-io': boolean;
+  json: boolean; quiet: boolean;
 }): SwarmArgs {
   return {
     torrents: args.torrents,
@@ -168,6 +170,7 @@ function swarmArgs(args: {
     ...(args.host !== undefined ? { host: args.host } : {}),
     peer: args.peer,
     maxPeers: args['max-peers'],
+    directIo: args['direct-io'],
     json: args.json,
     quiet: args.quiet,
   };

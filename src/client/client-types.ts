@@ -23,6 +23,11 @@ export interface ClientOptions {
    * that is not the file system (or one that fails on purpose, in tests) plugs in here.
    */
   readonly storage?: (root: string) => Storage;
+  /**
+   * The file system storage writes whole aligned blocks with `O_DIRECT`, past the page cache
+   * (docs/disk.md); default true. False: every write through the page cache. Ignored with `storage`.
+   */
+  readonly directWrites?: boolean;
   /** Timeouts and limits of every peer session (request, stall and idle timeouts, pipeline, …). */
   readonly session?: Omit<PeerSessionOptions, 'listenPort'>;
 }

@@ -11,6 +11,7 @@ import {
 } from 'rxjs';
 import { createDiskPool } from '../io/disk-pool.js';
 import { createHashPool } from '../io/hash-pool.js';
+import { createFileStorage } from '../io/storage.js';
 import { type IncomingPeer, type PeerListener, listenForPeers } from '../io/peer-listener.js';
 import { createResumeStore, defaultResumeDir } from '../io/resume-store.js';
 import { connectTcp } from '../io/tcp-connection.js';
@@ -28,7 +29,8 @@ import type { TorrentEvent, TorrentProgress } from './torrent-events.js';
 
 export function createClient(options: ClientOptions = {}): Client {
   const peerId = makePeerId(randomBytes(20));
-  const disk = createDiskPool(options.storage ? { storage: options.storage } : {});
+  const directWrites = options.directWrites ?? true;
+  const disk = createDiskPool({ storage: options.storage ?? ((root) => createFileStorage({ root, directWrites })) });
   const hasher = createHashPool();
   const buffers = new PieceBufferPool();
   const transport = defaultTransport();

@@ -8,6 +8,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cachedBytes, directIoWorks } from '../support/direct-io.js';
 import { freePort } from '../support/ports.js';
 import { BIN, runCli } from '../support/run-cli.js';
 
@@ -118,5 +119,27 @@ describe('seed and download', () => {
     expect(result.code).toBe(0);
     const done = result.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).find((e) => e.type === 'done');
     expect(done).toMatchObject({ received: 0, checked: 31 });
+  });
+
+  it('writes pieces past the page cache by default, and through it with --no-direct-io', async () => {
+    const seedPort = await freePort();
+    const seeder = start(['seed', torrent, '--dir', seedDir, '--port', String(seedPort), '--host', '127.0.0.1', '--json']);
+    running.push(seeder);
+    await seeder.waitFor((e) => e.type === 'state' && e.state === 'seeding');
+    // Bytes of a.bin in the page cache after a download (fincore, util-linux).
+    const cachedAfter = async (out: string, extra: string[]): Promise<number> => {
+      const result = await runCli(['download', torrent, '-o', out, '--port', String(await freePort()), '--host', '127.0.0.1',
+        '--peer', `127.0.0.1:${seedPort}`, '--quiet', ...extra]);
+      expect(result.code).toBe(0);
+      const cached = cachedBytes(join(out, 'pack/a.bin')); // before reading it back fills the cache
+      expect(await sha(join(out, 'pack/a.bin'))).toBe(await sha(join(seedDir, 'pack/a.bin')));
+      return cached;
+    };
+    const direct = await cachedAfter(join(work, 'direct'), []);
+    const buffered = await cachedAfter(join(work, 'buffered'), ['--no-direct-io']);
+    expect(buffered).toBeGreaterThanOrEqual(2_000_003);
+    if (await directIoWorks(work)) expect(direct).toBeLessThan(2_000_003);
+    seeder.child.kill('SIGTERM');
+    expect(await seeder.exit).toBe(0);
   });
 });

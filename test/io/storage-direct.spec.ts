@@ -4,7 +4,6 @@
  * one really is aligned), and `fincore` (util-linux) shows which bytes of a file sit in the page
  * cache, so a direct write is seen not to have gone through it.
  */
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
@@ -14,28 +13,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PieceBufferPool } from '../../src/client/piece-buffer-pool.js';
 import { DIRECT_ALIGNMENT, allocateAligned, isAlignedView } from '../../src/io/aligned-memory.js';
 import { type Storage, createFileStorage } from '../../src/io/storage.js';
+import { cachedBytes, directIoWorks } from '../support/direct-io.js';
 
 const MiB = 1024 * 1024;
 
-/** Whether the temp folder's file system takes O_DIRECT writes (ext4 and tmpfs do; some overlays not). */
-async function probeDirect(): Promise<boolean> {
-  if (constants.O_DIRECT === undefined) return false;
-  const probeDir = await mkdtemp(join(tmpdir(), 'rxtorrent-probe-'));
-  try {
-    const handle = await open(join(probeDir, 'probe'), constants.O_WRONLY | constants.O_CREAT | constants.O_DIRECT);
-    try {
-      await handle.write(allocateAligned(DIRECT_ALIGNMENT), 0, DIRECT_ALIGNMENT, 0);
-      return true;
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    return false;
-  } finally {
-    await rm(probeDir, { recursive: true, force: true });
-  }
-}
-const directOk = await probeDirect();
+const directOk = await directIoWorks(tmpdir());
 
 let dir = '';
 let storages: Storage[] = [];
@@ -56,9 +38,7 @@ const storage = (directWrites?: boolean): Storage => {
   return created;
 };
 
-/** Bytes of the file in the page cache, as `fincore` reports them. */
-const cached = (file: string): number =>
-  Number(execFileSync('fincore', ['--bytes', '--noheadings', '--output', 'RES', file], { encoding: 'utf8' }).trim());
+const cached = cachedBytes;
 
 /** Writes `data` to a fresh file opened with O_DIRECT; resolves with the error code, or 'ok'. */
 const directWrite = async (data: Uint8Array): Promise<string> => {
