@@ -71,6 +71,9 @@ export function allocatePieceBuffer(length: number): Uint8Array {
   return new Uint8Array(new SharedArrayBuffer(length));
 }
 
+/** Word size of V8's copies into shared memory; the scratch copy keeps the source's phase in it. */
+const SCRATCH_ALIGN = 8;
+
 interface Digest {
   sha1(data: Uint8Array): Observable<Uint8Array>;
   close(): Promise<void>;
@@ -133,8 +136,11 @@ function workerDigest(size: number): Digest {
   const start = (slot: Slot, job: Job): void => {
     let view = job.data;
     if (!(job.data.buffer instanceof SharedArrayBuffer)) {
-      if (slot.scratch.length < job.data.length) slot.scratch = allocatePieceBuffer(job.data.length);
-      view = slot.scratch.subarray(0, job.data.length);
+      // V8 copies into shared memory word by word only when source and target share their
+      // alignment, else byte by byte (4x slower for a piece at an odd offset): match it.
+      const shift = job.data.byteOffset % SCRATCH_ALIGN;
+      if (slot.scratch.length < job.data.length + shift) slot.scratch = allocatePieceBuffer(job.data.length + SCRATCH_ALIGN);
+      view = slot.scratch.subarray(shift, shift + job.data.length);
       view.set(job.data);
     }
     nextId += 1;
