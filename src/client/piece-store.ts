@@ -1,7 +1,7 @@
 import { type Observable, defer, map, mergeMap } from 'rxjs';
 import type { DiskPool, ReadSegment } from '../io/disk-pool.js';
 import type { HashPool } from '../io/hash-pool.js';
-import { pieceLength, pieceSegments } from '../metainfo/file-layout.js';
+import { type PieceSegment, pieceLength, pieceSegments } from '../metainfo/file-layout.js';
 import { contentPath } from '../metainfo/content-path.js';
 import type { Metainfo } from '../metainfo/metainfo.js';
 import { DIRECT_ALIGNMENT } from '../io/aligned-memory.js';
@@ -98,7 +98,7 @@ export function diskPieceStore(
 
   /** Where in a 4 KiB page the piece's buffer starts: its largest segment's file offset, aligned. */
   const phase = (index: number): number => {
-    let largest: { pieceOffset: number; fileOffset: number; length: number } | undefined;
+    let largest: PieceSegment | undefined;
     for (const segment of pieceSegments(meta, index)) {
       if (largest === undefined || segment.length > largest.length) largest = segment;
     }

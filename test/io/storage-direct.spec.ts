@@ -5,15 +5,14 @@
  * cache, so a direct write is seen not to have gone through it.
  */
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { mkdtemp, open, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PieceBufferPool } from '../../src/client/piece-buffer-pool.js';
 import { DIRECT_ALIGNMENT, allocateAligned, isAlignedView } from '../../src/io/aligned-memory.js';
 import { type Storage, createFileStorage } from '../../src/io/storage.js';
-import { cachedBytes, directIoWorks } from '../support/direct-io.js';
+import { cachedBytes, directIoWorks, tryDirectWrite } from '../support/direct-io.js';
 
 const MiB = 1024 * 1024;
 
@@ -38,19 +37,15 @@ const storage = (directWrites?: boolean): Storage => {
   return created;
 };
 
-const cached = cachedBytes;
+/** Writes `data` to a fresh file with O_DIRECT: 'ok' or the error's code. */
+const directWrite = (data: Uint8Array): Promise<string> => tryDirectWrite(join(dir, `probe-${Math.random()}`), data);
 
-/** Writes `data` to a fresh file opened with O_DIRECT; resolves with the error code, or 'ok'. */
-const directWrite = async (data: Uint8Array): Promise<string> => {
-  const handle = await open(join(dir, `probe-${Math.random()}`), constants.O_WRONLY | constants.O_CREAT | (constants.O_DIRECT ?? 0));
-  try {
-    await handle.write(data, 0, data.length, 0);
-    return 'ok';
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code ?? 'unknown';
-  } finally {
-    await handle.close();
-  }
+/** Opens `name` at the size of `data`, writes all of it at 0, closes: the bytes left in the page cache. */
+const writeWhole = async (s: Storage, name: string, data: Uint8Array): Promise<number> => {
+  await s.open([name], data.length);
+  await s.write([name], 0, data);
+  await s.closeAll();
+  return cachedBytes(join(dir, name));
 };
 
 describe.skipIf(!directOk)('aligned memory', () => {
@@ -83,10 +78,7 @@ describe('file storage, direct writes', () => {
     const s = storage();
     const data = allocateAligned(4 * MiB);
     data.set(randomBytes(4 * MiB));
-    await s.open(['a.bin'], 4 * MiB);
-    await s.write(['a.bin'], 0, data);
-    await s.closeAll();
-    expect(cached(join(dir, 'a.bin'))).toBe(0);
+    expect(await writeWhole(s, 'a.bin', data)).toBe(0);
     expect(Buffer.compare(await readFile(join(dir, 'a.bin')), data)).toBe(0);
   });
 
@@ -94,10 +86,7 @@ describe('file storage, direct writes', () => {
     const s = storage(false);
     const data = allocateAligned(4 * MiB);
     data.set(randomBytes(4 * MiB));
-    await s.open(['a.bin'], 4 * MiB);
-    await s.write(['a.bin'], 0, data);
-    await s.closeAll();
-    expect(cached(join(dir, 'a.bin'))).toBe(4 * MiB);
+    expect(await writeWhole(s, 'a.bin', data)).toBe(4 * MiB);
   });
 
   it.runIf(directOk)('sends an unaligned buffer through an aligned bounce buffer, past the page cache too', async () => {
@@ -105,10 +94,7 @@ describe('file storage, direct writes', () => {
     const backing = new Uint8Array(3 * MiB + 5);
     backing.set(randomBytes(backing.length));
     const data = backing.subarray(5); // a plain buffer, 5 bytes off whatever malloc gave
-    await s.open(['b.bin'], 3 * MiB);
-    await s.write(['b.bin'], 0, data);
-    await s.closeAll();
-    expect(cached(join(dir, 'b.bin'))).toBe(0);
+    expect(await writeWhole(s, 'b.bin', data)).toBe(0);
     expect(Buffer.compare(await readFile(join(dir, 'b.bin')), data)).toBe(0);
   });
 
@@ -129,7 +115,7 @@ describe('file storage, direct writes', () => {
     }
     await s.closeAll();
     // Only the head and tail pages of each write are cached (and the one write under 64 KiB).
-    expect(cached(join(dir, 'c.bin'))).toBeLessThanOrEqual(5 * 2 * 4096);
+    expect(cachedBytes(join(dir, 'c.bin'))).toBeLessThanOrEqual(5 * 2 * 4096);
     expect(Buffer.compare(await readFile(join(dir, 'c.bin')), expected)).toBe(0);
   });
 

@@ -4,20 +4,27 @@ import { mkdtemp, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DIRECT_ALIGNMENT, allocateAligned } from '../../src/io/aligned-memory.js';
 
+/** Writes `data` to a new file `path` opened with O_DIRECT: 'ok', or the error's code. */
+export async function tryDirectWrite(path: string, data: Uint8Array): Promise<string> {
+  try {
+    const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | (constants.O_DIRECT ?? 0));
+    try {
+      await handle.write(data, 0, data.length, 0);
+      return 'ok';
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code ?? 'unknown';
+  }
+}
+
 /** Whether the file system under `parent` takes O_DIRECT writes (ext4 and tmpfs do; some overlays not). */
 export async function directIoWorks(parent: string): Promise<boolean> {
   if (constants.O_DIRECT === undefined) return false;
   const dir = await mkdtemp(join(parent, 'direct-probe-'));
   try {
-    const handle = await open(join(dir, 'probe'), constants.O_WRONLY | constants.O_CREAT | constants.O_DIRECT);
-    try {
-      await handle.write(allocateAligned(DIRECT_ALIGNMENT), 0, DIRECT_ALIGNMENT, 0);
-      return true;
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    return false;
+    return await tryDirectWrite(join(dir, 'probe'), allocateAligned(DIRECT_ALIGNMENT)) === 'ok';
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
