@@ -106,7 +106,7 @@ export type PeerEvent =
   | { readonly type: 'request'; readonly request: BlockRequest }
   /** The peer withdrew a queued request; its `piece` command would now be dropped. */
   | { readonly type: 'cancel'; readonly request: BlockRequest }
-  /** Block payload bytes per second over the last `rateInterval`. */
+  /** Block payload bytes per second over the last `rateInterval`, rounded to whole bytes. */
   | { readonly type: 'rate'; readonly down: number; readonly up: number }
   /** Always the last event; the stream completes right after it. */
   | { readonly type: 'closed'; readonly reason: CloseReason };

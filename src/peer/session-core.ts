@@ -483,8 +483,11 @@ export class SessionCore {
   private armRate(): void {
     const period = this.options.rateInterval;
     this.rateTimer = this.after(period, () => {
-      this.rateDown = (this.bytesDown * 1000) / period;
-      const up = (this.uploads.takeSentBytes() * 1000) / period;
+      // Whole bytes per second, as small integers: the raw quotient is a heap number even when it
+      // is whole, and storing one turns the field into a double, which deoptimises every method
+      // V8 had compiled for this class (measured: 16 of 63 deopts in a 1 GiB download).
+      this.rateDown = Math.round((this.bytesDown * 1000) / period);
+      const up = Math.round((this.uploads.takeSentBytes() * 1000) / period);
       this.bytesDown = 0;
       this.windowStart = this.scheduler.now();
       this.armRate();

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { filter } from 'rxjs';
 import { marbles } from '../helpers/marbles.js';
 import type { PeerCommand } from '../../src/peer/peer-events.js';
 import { block, ev, req, requestCommand, session, theirHandshake, wire } from './session-setup.js';
@@ -41,6 +42,20 @@ describe('peerSession: the request pipeline', () => {
     expect(s.fake.written.slice(2).map(([at, what]) => `${at} ${what}`)).toEqual([
       '5 request 0:0:16', '5 request 0:16:16', '5 request 0:32:16', '5 request 0:48:16', '5 request 0:64:16',
     ]);
+  }));
+
+  it('reports the rate in whole bytes per second', marbles((m) => {
+    const s = session(m, {
+      data: '--hu 6ms (pq)',
+      values: { h, u, p: block(0, 0, 16), q: block(0, 16, 16) },
+      commands: '-----(ab)',
+      commandValues: { a, b },
+      options: { rateInterval: 3000 },
+    });
+    // 32 B in the 3 s window that starts with the handshake is 10.67 B/s.
+    const rates$ = s.events$.pipe(filter((event) => event.type === 'rate'));
+    m.expect(rates$, '^ 3010ms !').toBeObservable('-- 3000ms R', { R: { type: 'rate', down: 11, up: 0 } });
+    m.flush();
   }));
 
   it('times a request out after 30 s: cancel, event, and a late block is dropped quietly', marbles((m) => {
