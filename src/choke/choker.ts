@@ -17,8 +17,8 @@
  * Time only through `deps.scheduler`, randomness only through `deps.random`. Input errors and
  * completion pass through; unsubscribing unsubscribes `input$` and the ticks.
  */
-import { Observable, timer } from 'rxjs';
-import type { SchedulerLike } from 'rxjs';
+import { Observable, timer } from '../rx.js';
+import type { SchedulerLike } from '../rx.js';
 import { chokeDecision, compareIds, DEFAULT_REGULAR_SLOTS } from './choke-decision.js';
 import type { ChokePeer } from './choke-decision.js';
 import { pickOptimistic } from './pick-optimistic.js';

@@ -7,8 +7,8 @@
  * and removes the temp folder synchronously, so nothing outlives the process.
  */
 import { rmSync } from 'node:fs';
-import { Subject } from 'rxjs';
-import type { Observable } from 'rxjs';
+import { Subject } from '../rx.js';
+import type { Observable } from '../rx.js';
 import type { StopSignal } from './download-command.js';
 
 export interface DemoSession {

@@ -12,8 +12,8 @@
  */
 import { mkdir, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { EMPTY, Observable, ReplaySubject, catchError, concatWith, defer, interval, merge, of, takeUntil, tap } from 'rxjs';
-import type { Subscription } from 'rxjs';
+import { EMPTY, Observable, ReplaySubject, catchError, concatWith, defer, interval, merge, of, takeUntil, tap } from '../rx.js';
+import type { Subscription } from '../rx.js';
 import { createClient } from '../client/create-client.js';
 import type { TorrentEvent } from '../client/torrent-events.js';
 import { readTorrentFile } from '../io/read-torrent.js';

@@ -1,4 +1,4 @@
-import { config } from 'rxjs';
+import { config } from '../rx.js';
 import { hideBin } from 'yargs/helpers';
 import { describeError } from './cli-error.js';
 import { runCli } from './run-cli.js';

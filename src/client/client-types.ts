@@ -1,4 +1,4 @@
-import type { Observable } from 'rxjs';
+import type { Observable } from '../rx.js';
 import type { Storage } from '../io/storage.js';
 import type { Metainfo } from '../metainfo/metainfo.js';
 import type { PeerSessionOptions } from '../peer/peer-session-options.js';

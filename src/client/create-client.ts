@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import {
   BehaviorSubject, EMPTY, Observable, Subject, asyncScheduler, concat, defer, finalize, ignoreElements, map, merge, scan,
   takeUntil,
-} from 'rxjs';
+} from '../rx.js';
 import { createDiskPool } from '../io/disk-pool.js';
 import { createHashPool } from '../io/hash-pool.js';
 import { createFileStorage } from '../io/storage.js';

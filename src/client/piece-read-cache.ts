@@ -1,4 +1,4 @@
-import { type Observable, defer, finalize, map, of, share, tap } from 'rxjs';
+import { type Observable, defer, finalize, map, of, share, tap } from '../rx.js';
 
 /**
  * Whole pieces kept in memory for uploads, so the 64 blocks a peer asks for in a 1 MiB piece cost

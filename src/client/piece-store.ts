@@ -1,4 +1,4 @@
-import { type Observable, defer, map, mergeMap } from 'rxjs';
+import { type Observable, defer, map, mergeMap } from '../rx.js';
 import type { DiskPool, ReadSegment } from '../io/disk-pool.js';
 import type { HashPool } from '../io/hash-pool.js';
 import { type PieceSegment, pieceLength, pieceSegments } from '../metainfo/file-layout.js';

@@ -14,7 +14,7 @@ import {
   distinctUntilChanged, exhaustMap, filter, finalize, ignoreElements, interval, map, merge, mergeMap, of, range, share, startWith,
   switchMap, take,
   takeWhile, tap,
-} from 'rxjs';
+} from '../rx.js';
 import { backoffDelay } from '../operators/backoff-delay.js';
 import { pieceLength } from '../metainfo/file-layout.js';
 import type { Metainfo } from '../metainfo/metainfo.js';

@@ -3,7 +3,7 @@ import { lstat, open, readdir, stat } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { webcrypto } from 'node:crypto';
 import { basename, join, resolve } from 'node:path';
-import { Observable } from 'rxjs';
+import { Observable } from '../rx.js';
 import { buildMetainfo, choosePieceLength, DEFAULT_METAINFO_LIMITS, safePath } from '../metainfo/index.js';
 import type { Metainfo } from '../metainfo/index.js';
 import { parseTorrent } from './read-torrent.js';

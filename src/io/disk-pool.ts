@@ -23,7 +23,7 @@
  * - `close()` lets queued requests finish, then closes every file handle.
  */
 import { join, resolve } from 'node:path';
-import { Observable, type SchedulerLike, defer, finalize, lastValueFrom } from 'rxjs';
+import { Observable, type SchedulerLike, defer, finalize, lastValueFrom } from '../rx.js';
 import { retryBackoff } from '../operators/retry-backoff.js';
 import { DiskError, errorCode } from './disk-error.js';
 import { createKeyedQueue } from './keyed-queue.js';

@@ -21,7 +21,7 @@
 import { availableParallelism } from 'node:os';
 import { webcrypto } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
-import { Observable, map } from 'rxjs';
+import { Observable, map } from '../rx.js';
 import { HashError } from './hash-error.js';
 import { HASH_WORKER_SOURCE, type HashJobMessage, isHashResult } from './hash-worker.js';
 

@@ -6,7 +6,7 @@
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { Observable } from 'rxjs';
+import { Observable } from '../rx.js';
 import { announceUrl } from '../tracker/announce-url.js';
 import type { AnnounceParams, AnnounceResponse } from '../tracker/announce-types.js';
 import { parseHttpAnnounce } from '../tracker/parse-http-announce.js';

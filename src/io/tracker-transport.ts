@@ -2,7 +2,7 @@
  * `defaultTransport`: the `TrackerTransport` the actor uses in production. It picks the edge by
  * the URL's scheme: `http:`/`https:` → `httpAnnounce`, `udp:` → one shared `UdpTrackerClient`.
  */
-import { throwError } from 'rxjs';
+import { throwError } from '../rx.js';
 import type { TrackerTransport } from '../tracker/announce.js';
 import { TrackerError } from '../tracker/tracker-error.js';
 import { httpAnnounce } from './http-tracker.js';

@@ -13,7 +13,7 @@ import * as dgram from 'node:dgram';
 import * as dns from 'node:dns';
 import { randomInt } from 'node:crypto';
 import { isIP } from 'node:net';
-import { Observable } from 'rxjs';
+import { Observable } from '../rx.js';
 import type { AnnounceParams, AnnounceResponse } from '../tracker/announce-types.js';
 import type { AddressFamily } from '../tracker/compact-peers.js';
 import { TrackerError, toTrackerError } from '../tracker/tracker-error.js';

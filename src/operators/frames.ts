@@ -1,5 +1,5 @@
-import { Observable } from 'rxjs';
-import type { OperatorFunction } from 'rxjs';
+import { Observable } from '../rx.js';
+import type { OperatorFunction } from '../rx.js';
 import { FrameDecoder } from '../wire/frame-decoder.js';
 import type { FrameDecoderOptions, FrameEvent } from '../wire/frame-decoder.js';
 

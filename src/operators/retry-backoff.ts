@@ -1,4 +1,4 @@
-import { type MonoTypeOperatorFunction, type SchedulerLike, asyncScheduler, retry, throwError, timer } from 'rxjs';
+import { type MonoTypeOperatorFunction, type SchedulerLike, asyncScheduler, retry, throwError, timer } from '../rx.js';
 import { type BackoffConfig, backoffDelay } from './backoff-delay.js';
 
 export interface RetryBackoffConfig extends BackoffConfig {

@@ -1,5 +1,5 @@
-import { Observable, Subscription } from 'rxjs';
-import type { SchedulerLike } from 'rxjs';
+import { Observable, Subscription } from '../rx.js';
+import type { SchedulerLike } from '../rx.js';
 import { frames } from '../operators/frames.js';
 import type { Handshake } from '../wire/handshake.js';
 import { WireError } from '../wire/wire-error.js';

@@ -15,8 +15,8 @@
  * `want { count }`, keeping `clamp(ceil(downRate · 2 s / 16 KiB), 5, min(250, reqq))` in
  * flight. See docs/peer.md for every event, command, timeout and limit.
  */
-import { catchError, defer, endWith, Observable, of, switchMap, takeWhile, throwError, timeout } from 'rxjs';
-import type { SchedulerLike } from 'rxjs';
+import { catchError, defer, endWith, Observable, of, switchMap, takeWhile, throwError, timeout } from '../rx.js';
+import type { SchedulerLike } from '../rx.js';
 import { Bitfield } from '../pieces/bitfield.js';
 import type { Handshake } from '../wire/handshake.js';
 import { ConnectionError } from './connection-error.js';

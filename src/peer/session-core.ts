@@ -9,7 +9,7 @@
  * failure becomes `close(reason)`, which emits `closed` and completes. All time is
  * `scheduler.now()` and `scheduler.schedule`.
  */
-import type { SchedulerLike, Subscription } from 'rxjs';
+import type { SchedulerLike, Subscription } from '../rx.js';
 import { Bitfield } from '../pieces/bitfield.js';
 import { PiecesError } from '../pieces/pieces-error.js';
 import { encodeMessage } from '../wire/encode-message.js';

@@ -1,4 +1,4 @@
-import type { Observable, SchedulerLike } from 'rxjs';
+import type { Observable, SchedulerLike } from '../rx.js';
 import type { Bitfield } from '../pieces/bitfield.js';
 import type { PeerAddress } from '../peer/connection.js';
 import type { CloseReason, PeerEvent } from '../peer/peer-events.js';

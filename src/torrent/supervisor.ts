@@ -17,7 +17,7 @@
  * Completes after `complete` unless `options.seed`; unsubscribing closes every session. All time
  * goes through `deps.scheduler`, all randomness through `deps.random`, all I/O through `deps`.
  */
-import { EMPTY, Observable, Subject, Subscription, defer, finalize, ignoreElements, interval, mergeMap, tap, timer } from 'rxjs';
+import { EMPTY, Observable, Subject, Subscription, defer, finalize, ignoreElements, interval, mergeMap, tap, timer } from '../rx.js';
 import type { Connection, PeerAddress } from '../peer/connection.js';
 import type { CloseReason, PeerCommand, PeerEvent } from '../peer/peer-events.js';
 import { type ChokerInput, choker } from '../choke/choker.js';

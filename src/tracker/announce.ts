@@ -38,8 +38,8 @@ import {
   throwError,
   timeout,
   timer,
-} from 'rxjs';
-import type { SchedulerLike } from 'rxjs';
+} from '../rx.js';
+import type { SchedulerLike } from '../rx.js';
 import { backoffDelay } from '../operators/backoff-delay.js';
 import type { BackoffConfig } from '../operators/backoff-delay.js';
 import type { AnnounceEventName, AnnounceParams, AnnounceResponse, PeerAddress } from './announce-types.js';

@@ -118,12 +118,12 @@ describe('a process using the hash pool', () => {
     await mkdir(join(dir, 'io'));
     await writeFile(join(dir, 'package.json'), '{ "type": "module" }');
     await symlink(join(repo, 'node_modules'), join(dir, 'node_modules'), 'dir');
-    for (const name of ['hash-pool', 'hash-worker', 'hash-error']) {
-      const source = await readFile(join(repo, 'src/io', `${name}.ts`), 'utf8');
+    for (const name of ['io/hash-pool', 'io/hash-worker', 'io/hash-error', 'rx']) {
+      const source = await readFile(join(repo, 'src', `${name}.ts`), 'utf8');
       const { outputText } = ts.transpileModule(source, {
         compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
       });
-      await writeFile(join(dir, 'io', `${name}.js`), outputText);
+      await writeFile(join(dir, `${name}.js`), outputText);
     }
   });
 
