@@ -1,4 +1,4 @@
-import type { Observable } from 'rxjs';
+import type { Observable } from '../rx.js';
 import type { PeerAddress } from '../tracker/announce-types.js';
 
 /** Where a peer listens (one type for trackers and peers). */
@@ -31,7 +31,8 @@ export interface Connection {
    */
   readonly drain$: Observable<void>;
   /**
-   * Queues `chunks` as one vectored write (no concatenation). Returns false when the send buffer
+   * Queues `chunks`, in order, for one vectored write at the end of this turn of the event loop
+   * (small ones may be copied into one buffer; large ones are not copied). Returns false when the send buffer
    * is above its high-water mark: the caller should stop sending bulk data until `drain$`.
    * Writing to a closed connection does nothing and returns false.
    */

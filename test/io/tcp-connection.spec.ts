@@ -82,6 +82,31 @@ describe('connectTcp', () => {
     expect(connection.write([Buffer.from('x')])).toBe(false);
   });
 
+  it('keeps the order of small and large chunks, over many turns and more small bytes than one slab holds', async () => {
+    const l = await listen();
+    const accepted = l.next();
+    const { connection } = await open(l.port);
+    const server = await accepted;
+    const received: Buffer[] = [];
+    server.on('data', (d: Buffer) => received.push(d));
+    // Small chunks (gathered into slabs) between large ones (written as they are), in 5 turns:
+    // 5 × 1,500 × 17 bytes is several 16 KiB slabs, so a reused slab would garble the stream.
+    const sent: Uint8Array[] = [];
+    let n = 0;
+    for (let turn = 0; turn < 5; turn++) {
+      for (let i = 0; i < 1_500; i++) {
+        const chunks = [new Uint8Array(17).fill(n++ % 251)];
+        if (i % 500 === 0) chunks.push(new Uint8Array(20_000).fill(n++ % 251));
+        sent.push(...chunks);
+        connection.write(chunks);
+      }
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const expected = Buffer.concat(sent);
+    while (Buffer.concat(received).length < expected.length) await once(server, 'data');
+    expect(Buffer.concat(received).equals(expected)).toBe(true);
+  });
+
   it('completes data$ when the peer ends the stream', async () => {
     const l = await listen();
     const accepted = l.next();
