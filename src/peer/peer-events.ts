@@ -116,6 +116,11 @@ export type PeerEventType = PeerEvent['type'];
 export type PeerCommand =
   /** Ask the peer for a block; the session tracks it until block, reject, timeout or choke. */
   | { readonly type: 'request'; readonly index: number; readonly begin: number; readonly length: number }
+  /**
+   * Several requests at once, each as a `request` command, sent in one write: what the swarm
+   * sends when it tops up a pipeline. The session keeps the request objects (do not change them).
+   */
+  | { readonly type: 'requests'; readonly requests: readonly BlockRequest[] }
   /** Withdraw one of our requests. */
   | { readonly type: 'cancel'; readonly index: number; readonly begin: number; readonly length: number }
   | { readonly type: 'interested' }

@@ -226,7 +226,9 @@ export class SessionCore {
   private command(c: PeerCommand): void {
     switch (c.type) {
       case 'request':
-        return this.request({ index: c.index, begin: c.begin, length: c.length });
+        return this.request([{ index: c.index, begin: c.begin, length: c.length }]);
+      case 'requests':
+        return this.request(c.requests);
       case 'cancel': {
         const request = { index: c.index, begin: c.begin, length: c.length };
         if (this.pipeline.abandon(request)) this.send([encodeMessage({ type: 'cancel', ...request })]);
@@ -271,22 +273,37 @@ export class SessionCore {
     }
   }
 
-  private request(request: BlockRequest): void {
-    const { index, length } = request;
-    if (index >= this.input.pieceCount || length <= 0 || length > this.options.maxBlockLength) {
-      throw new RangeError(`request ${index}:${request.begin}:${length} is outside the torrent or the block limit`);
+  /**
+   * Sends, in one write, the requests the pipeline takes; then reports the others as dropped
+   * (choked, or the pipeline full), in one event per reason.
+   */
+  private request(requests: readonly BlockRequest[]): void {
+    const now = this.scheduler.now();
+    const frames: Uint8Array[] = [];
+    const choked: BlockRequest[] = [];
+    const full: BlockRequest[] = [];
+    for (const request of requests) {
+      const { index, length } = request;
+      if (index >= this.input.pieceCount || length <= 0 || length > this.options.maxBlockLength) {
+        throw new RangeError(`request ${index}:${request.begin}:${length} is outside the torrent or the block limit`);
+      }
+      if (this.pipeline.has(request)) continue;
+      if (this.peerChoking && !this.allowedFast.has(index)) {
+        choked.push(request);
+      } else if (this.pipeline.size >= this.pipelineCap()) {
+        full.push(request);
+      } else {
+        this.pipeline.add(request, this.paused ? undefined : now);
+        frames.push(encodeMessage({ type: 'request', index, begin: request.begin, length }));
+      }
     }
-    if (this.pipeline.has(request)) return;
-    if (this.peerChoking && !this.allowedFast.has(index)) {
-      return this.emit({ type: 'requests-dropped', requests: [request], reason: 'choked' });
+    if (frames.length > 0) {
+      this.armRequestTimer();
+      if (this.stall.asked(now)) this.armStall();
+      this.send(frames);
     }
-    if (this.pipeline.size >= this.pipelineCap()) {
-      return this.emit({ type: 'requests-dropped', requests: [request], reason: 'full' });
-    }
-    this.pipeline.add(request, this.paused ? undefined : this.scheduler.now());
-    this.armRequestTimer();
-    if (this.stall.asked(this.scheduler.now())) this.armStall();
-    this.send([encodeMessage({ type: 'request', ...request })]);
+    if (choked.length > 0) this.emit({ type: 'requests-dropped', requests: choked, reason: 'choked' });
+    if (full.length > 0) this.emit({ type: 'requests-dropped', requests: full, reason: 'full' });
   }
 
   private onChoke(): void {

@@ -336,7 +336,7 @@ export class Swarm {
       startPieces: held === 0 || held + pieceBytes <= this.options.memoryBudget,
     });
     peer.want -= requests.length;
-    for (const request of requests) this.fx.send(peer.key, { type: 'request', ...request });
+    if (requests.length > 0) this.fx.send(peer.key, { type: 'requests', requests });
   }
 
   private updateInterest(peer: SwarmPeer): void {

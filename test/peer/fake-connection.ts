@@ -13,6 +13,8 @@ export interface FakeConnection {
   readonly connection: Connection;
   /** `[time, message]` for every message written, as `describe` renders it. */
   readonly written: [number, string][];
+  /** `[time, chunks]` for every `write` call: how many chunks it carried. */
+  readonly writes: [number, number][];
   /** `pause`, `resume` and `close` calls, with their times. */
   readonly calls: [number, string][];
   readonly drain: Subject<void>;
@@ -22,11 +24,13 @@ export interface FakeConnection {
 
 export function fakeConnection(scheduler: SchedulerLike, data$: Observable<Uint8Array>): FakeConnection {
   const written: [number, string][] = [];
+  const writes: [number, number][] = [];
   const calls: [number, string][] = [];
   const drain = new Subject<void>();
   const decoder = new FrameDecoder((event) => written.push([scheduler.now(), describe(event)]), { handshake: true });
   const fake: FakeConnection = {
     written,
+    writes,
     calls,
     drain,
     writable: true,
@@ -35,6 +39,7 @@ export function fakeConnection(scheduler: SchedulerLike, data$: Observable<Uint8
       data$,
       drain$: drain,
       write: (chunks) => {
+        writes.push([scheduler.now(), chunks.length]);
         for (const chunk of chunks) decoder.push(chunk);
         return fake.writable;
       },

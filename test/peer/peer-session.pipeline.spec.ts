@@ -44,6 +44,24 @@ describe('peerSession: the request pipeline', () => {
     ]);
   }));
 
+  it('sends a `requests` batch in one write, and reports what does not fit in one event', marbles((m) => {
+    const batch = [0, 1, 2, 3, 4, 5, 6].map((i) => req(0, i * 16, 16));
+    const s = session(m, {
+      data: '--hu',
+      values: { h, u },
+      commands: '----------r',
+      commandValues: { r: { type: 'requests', requests: batch } },
+      options: { maxPipeline: 5 },
+    });
+    m.expect(s.events$, '^ 20ms !').toBeObservable('-cH(Uw) 3ms F', {
+      c: ev.connected, H: ev.handshake(), U: { type: 'unchoked' }, w: ev.want(5),
+      F: { type: 'requests-dropped', requests: batch.slice(5), reason: 'full' },
+    });
+    m.flush();
+    expect(s.fake.written.slice(2)).toEqual(batch.slice(0, 5).map((r) => [10, `request 0:${r.begin}:16`]));
+    expect(s.fake.writes.filter(([at]) => at === 10)).toEqual([[10, 5]]);
+  }));
+
   it('reports the rate in whole bytes per second', marbles((m) => {
     const s = session(m, {
       data: '--hu 6ms (pq)',

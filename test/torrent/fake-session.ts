@@ -54,6 +54,15 @@ export const cmd = {
   close: { type: 'close' } satisfies PeerCommand,
 };
 
+/**
+ * A command as the recordings list it: a `requests` batch as its requests one by one, so that
+ * timelines compare single `request` commands (swarm.spec checks the batching itself).
+ */
+export function unbatched(command: PeerCommand): PeerCommand[] {
+  if (command.type !== 'requests') return [command];
+  return command.requests.map((r) => ({ type: 'request', index: r.index, begin: r.begin, length: r.length }));
+}
+
 export const ev = {
   handshake: (n: number): PeerEvent => ({
     type: 'handshake', peerId: new Uint8Array(20).fill(100 + n), extensions: { fast: false, extended: false, dht: false },
@@ -131,7 +140,7 @@ export class FakeSessions {
           live = true;
           inner.add(input.commands$.subscribe({
             next: (command) => {
-              this.recorded.push({ frame: this.scheduler.now(), key, command });
+              for (const one of unbatched(command)) this.recorded.push({ frame: this.scheduler.now(), key, command: one });
               if (command.type === 'close') close(reasons.local);
             },
             error: () => undefined,

@@ -6,10 +6,13 @@ import { PiecesError } from '../../src/pieces/pieces-error.js';
 import { Swarm, SwarmPeer } from '../../src/torrent/swarm.js';
 import type { SwarmEffects, SwarmOptions } from '../../src/torrent/swarm.js';
 import type { SupervisorEvent } from '../../src/torrent/supervisor-types.js';
-import { BLOCK, PIECE_COUNT, PIECE_LENGTH, addr, cmd, ev, keyOf, out, pieces, req } from './fake-session.js';
+import { BLOCK, PIECE_COUNT, PIECE_LENGTH, addr, cmd, ev, keyOf, out, pieces, req, unbatched } from './fake-session.js';
 
 interface Recorder extends SwarmEffects {
+  /** Commands sent, a `requests` batch as its requests one by one. */
   readonly sent: [string, PeerCommand][];
+  /** Commands sent, as they were. */
+  readonly batches: [string, PeerCommand][];
   readonly events: SupervisorEvent[];
   readonly settling: [number, Uint8Array][];
   readonly reads: [string, BlockRequest][];
@@ -19,11 +22,12 @@ interface Recorder extends SwarmEffects {
 function recorder(): Recorder {
   const r: Recorder = {
     sent: [],
+    batches: [],
     events: [],
     settling: [],
     reads: [],
     chokeChanges: 0,
-    send: (key, command) => { r.sent.push([key, command]); },
+    send: (key, command) => { r.batches.push([key, command]); for (const one of unbatched(command)) r.sent.push([key, one]); },
     verifyAndStore: (index, data) => { r.settling.push([index, data]); },
     readBlock: (key, request) => { r.reads.push([key, request]); },
     emit: (event) => { r.events.push(event); },
@@ -77,6 +81,8 @@ describe('Swarm', () => {
     swarm.onPeerEvent(peer, ev.want(5));
     expect(sentTo(fx, 1)).toEqual([cmd.interested, cmd.request(1, 0), cmd.request(1, 1)]);
     expect(peer.want).toBe(3);
+    // The requests of one top-up leave as one `requests` command (one dispatch, one write).
+    expect(fx.batches.map(([, c]) => c)).toEqual([cmd.interested, { type: 'requests', requests: [req(1, 0), req(1, 1)] }]);
   });
 
   it('does not request from a peer that chokes us, or one we are not interested in', () => {
