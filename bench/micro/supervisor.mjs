@@ -69,6 +69,10 @@ function download(peerCount) {
             if (peer.pending.length === 0) due.push(peer);
             peer.pending.push(command);
             return;
+          case 'requests': // a pipeline top-up: several requests in one command
+            if (peer.pending.length === 0 && command.requests.length > 0) due.push(peer);
+            peer.pending.push(...command.requests);
+            return;
           case 'cancel': { // endgame: the block came from another peer first
             const at = peer.pending.findIndex((r) => r.index === command.index && r.begin === command.begin);
             if (at >= 0) peer.pending.splice(at, 1);
