@@ -32,8 +32,9 @@ export interface Connection {
   readonly drain$: Observable<void>;
   /**
    * Queues `chunks`, in order, for one vectored write at the end of this turn of the event loop
-   * (small ones may be copied into one buffer; large ones are not copied). Returns false when the send buffer
-   * is above its high-water mark: the caller should stop sending bulk data until `drain$`.
+   * (small ones may be copied into one buffer; large ones are not copied). Returns false when
+   * the send buffer is above its high-water mark: the caller should stop sending bulk data until
+   * `drain$`.
    * Writing to a closed connection does nothing and returns false.
    */
   write(chunks: readonly Uint8Array[]): boolean;
