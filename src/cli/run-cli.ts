@@ -1,11 +1,9 @@
 import yargs, { type Argv } from 'yargs';
-import { readTorrentFile } from '../io/read-torrent.js';
 import { CliError, UsageError, describeError } from './cli-error.js';
-import { runCreate } from './create-command.js';
-import { runDemo } from './demo-command.js';
-import { type SwarmArgs, runDownload } from './download-command.js';
-import { infoJson, infoText } from './info-command.js';
-import { runSeed } from './seed-command.js';
+import type { SwarmArgs } from './download-command.js';
+
+// Each command's modules load when it runs: a download does not pay for the demo's tracker or
+// the torrent maker (docs/performance.md, round 6).
 
 export interface CliIo {
   readonly stdout: NodeJS.WritableStream;
@@ -34,6 +32,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
           .example('$0 info ubuntu.torrent', 'name, size, files as a tree, trackers')
           .example('$0 info ubuntu.torrent --json | jq .infoHash', 'machine-readable'),
       async (args) => {
+        const [{ readTorrentFile }, { infoJson, infoText }] = await Promise.all([
+          import('../io/read-torrent.js'),
+          import('./info-command.js'),
+        ]);
         const meta = await readTorrentFile(args.torrent);
         io.stdout.write(args.json ? `${JSON.stringify(infoJson(meta))}\n` : infoText(meta));
       },
@@ -58,6 +60,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
           .example('$0 create ./album -t http://tracker.example/announce', 'one tracker')
           .example('$0 create big.iso -t udp://a:6969,udp://b:6969 -t http://c/announce -l 1M -o big.torrent', 'two tiers, 1 MiB pieces'),
       async (args) => {
+        const { runCreate } = await import('./create-command.js');
         await runCreate({
           path: args.path,
           tracker: args.tracker,
@@ -82,6 +85,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
           .example('$0 download a.torrent b.torrent --peer 10.0.0.2:6881 --peer [::1]:51413', 'two torrents, extra peers')
           .example('$0 download ubuntu.torrent --json | jq -c \'select(.type == "done")\'', 'machine-readable events'),
       async (args) => {
+        const { runDownload } = await import('./download-command.js');
         exitCode = await runDownload({ ...swarmArgs(args), out: args.out, seed: args.seed }, io);
       },
     )
@@ -94,6 +98,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
           .example('$0 seed album.torrent --dir ~/Music', 'seed ~/Music/album')
           .example('$0 seed *.torrent --dir /srv/share --port 51413 --quiet', 'many torrents, quietly'),
       async (args) => {
+        const { runSeed } = await import('./seed-command.js');
         exitCode = await runSeed({ ...swarmArgs(args), dir: args.dir }, io);
       },
     )
@@ -110,6 +115,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
           .example('$0 demo', '64 MiB from 3 seeders, with progress bars')
           .example('$0 demo --size 512 --seeders 8 --keep', 'bigger, and keep the files'),
       async (args) => {
+        const { runDemo } = await import('./demo-command.js');
         exitCode = await runDemo({
           size: args.size,
           seeders: args.seeders,
