@@ -41,7 +41,10 @@ export type HostileBehaviour =
   | { readonly kind: 'bitfield-wrong-size'; readonly delta: number }
   /** Sends a bitfield of the right size with the spare bits after the last piece set. */
   | { readonly kind: 'bitfield-spare-bits' }
-  /** Sends a block of piece 0 right after unchoking, before anything was requested. */
+  /**
+   * Sends a block of piece 0 between its bitfield and its unchoke: before the unchoke the victim
+   * cannot have asked for it (no Fast extension here), however it picks its first pieces.
+   */
   | { readonly kind: 'unrequested-block' }
   /** Answers the handshake with another torrent's info hash. */
   | { readonly kind: 'wrong-info-hash' }
@@ -191,6 +194,12 @@ class Script {
         return this.send(encodeMessage({ type: 'bitfield', bits: new Uint8Array(size + behaviour.delta).fill(0xff) }));
       case 'bitfield-spare-bits':
         return this.send(encodeMessage({ type: 'bitfield', bits: new Uint8Array(size).fill(0xff) }));
+      case 'unrequested-block':
+        return this.send(
+          encodeMessage({ type: 'bitfield', bits: fullBitfield(pieceCount) }),
+          encodeMessage({ type: 'piece', index: 0, begin: 0, block: this.blockOf(0, 0, 16 * 1024) }),
+          encodeMessage({ type: 'unchoke' }),
+        );
       default:
         break;
     }
@@ -200,8 +209,6 @@ class Script {
         return this.send(encodeMessage({ type: 'have', index: pieceCount + 7 }));
       case 'request-out-of-range':
         return this.send(encodeMessage({ type: 'request', index: pieceCount, begin: 0, length: 16 * 1024 }));
-      case 'unrequested-block':
-        return this.send(encodeMessage({ type: 'piece', index: 0, begin: 0, block: this.blockOf(0, 0, 16 * 1024) }));
       case 'huge-length': {
         const prefix = new Uint8Array(5);
         new DataView(prefix.buffer).setUint32(0, behaviour.length ?? 2 ** 32 - 16);
