@@ -66,13 +66,12 @@ function download(peerCount) {
         count.commands += 1;
         switch (command.type) {
           case 'request':
-            if (peer.pending.length === 0) due.push(peer);
-            peer.pending.push(command);
+          case 'requests': { // `requests`: a pipeline top-up, several requests in one command
+            const requests = command.type === 'requests' ? command.requests : [command];
+            if (peer.pending.length === 0 && requests.length > 0) due.push(peer);
+            peer.pending.push(...requests);
             return;
-          case 'requests': // a pipeline top-up: several requests in one command
-            if (peer.pending.length === 0 && command.requests.length > 0) due.push(peer);
-            peer.pending.push(...command.requests);
-            return;
+          }
           case 'cancel': { // endgame: the block came from another peer first
             const at = peer.pending.findIndex((r) => r.index === command.index && r.begin === command.begin);
             if (at >= 0) peer.pending.splice(at, 1);

@@ -194,16 +194,14 @@ class Script {
         return this.send(encodeMessage({ type: 'bitfield', bits: new Uint8Array(size + behaviour.delta).fill(0xff) }));
       case 'bitfield-spare-bits':
         return this.send(encodeMessage({ type: 'bitfield', bits: new Uint8Array(size).fill(0xff) }));
-      case 'unrequested-block':
-        return this.send(
-          encodeMessage({ type: 'bitfield', bits: fullBitfield(pieceCount) }),
-          encodeMessage({ type: 'piece', index: 0, begin: 0, block: this.blockOf(0, 0, 16 * 1024) }),
-          encodeMessage({ type: 'unchoke' }),
-        );
       default:
         break;
     }
-    this.write(encodeMessage({ type: 'bitfield', bits: fullBitfield(pieceCount) }), encodeMessage({ type: 'unchoke' }));
+    // An unrequested block goes before the unchoke: until then the victim cannot have asked for it.
+    const beforeUnchoke = behaviour.kind === 'unrequested-block'
+      ? [encodeMessage({ type: 'piece', index: 0, begin: 0, block: this.blockOf(0, 0, 16 * 1024) })]
+      : [];
+    this.write(encodeMessage({ type: 'bitfield', bits: fullBitfield(pieceCount) }), ...beforeUnchoke, encodeMessage({ type: 'unchoke' }));
     switch (behaviour.kind) {
       case 'have-out-of-range':
         return this.send(encodeMessage({ type: 'have', index: pieceCount + 7 }));
