@@ -89,7 +89,11 @@ export type PeerEvent =
   /** The peer is interested in our pieces. */
   | { readonly type: 'interested' }
   | { readonly type: 'not-interested' }
-  /** The session would take `count` more requests now (replaces the previous `want`). */
+  /**
+   * The session would take `count` more requests now. It replaces the previous `want`, which
+   * stands, less the requests sent since, until the peer chokes: the session asks again only
+   * when it would take a batch more (or fewer) than it is still owed.
+   */
   | { readonly type: 'want'; readonly count: number }
   /**
    * A requested block. `data` is a view into the received socket chunk, which nobody reuses:

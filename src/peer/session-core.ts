@@ -62,6 +62,12 @@ export class SessionCore {
   private lastReceived: number;
   private bytesDown = 0;
   private rateDown = 0;
+  /**
+   * Requests the last `want` asked for that have not come yet. The supervisor keeps a want until
+   * it has sent that many or the peer chokes, and fills it as soon as it can, so while it owes
+   * requests (a download held back by its memory budget) each block need not ask again.
+   */
+  private owed = 0;
   /** When the current rate window began (its bytes are `bytesDown`). */
   private windowStart = 0;
   private handshakeTimer: Subscription | undefined;
@@ -278,6 +284,7 @@ export class SessionCore {
    * (choked, or the pipeline full), in one event per reason.
    */
   private request(requests: readonly BlockRequest[]): void {
+    this.owed = Math.max(0, this.owed - requests.length);
     const now = this.scheduler.now();
     const frames: Uint8Array[] = [];
     const choked: BlockRequest[] = [];
@@ -309,6 +316,7 @@ export class SessionCore {
   private onChoke(): void {
     if (this.peerChoking) return;
     this.peerChoking = true;
+    this.owed = 0; // the supervisor drops a choked peer's want
     this.emit({ type: 'choked' });
     // BEP 6: a choke no longer cancels requests; each one gets a piece or a reject.
     if (this.fast || this.pipeline.size === 0 || this.closed) return;
@@ -433,9 +441,13 @@ export class SessionCore {
       min: this.options.minPipeline,
       max: this.pipelineCap(),
     });
-    const count = depth - this.pipeline.size;
+    const count = Math.max(0, depth - this.pipeline.size);
     // A deep pipeline is topped up in batches (an eighth of it): fewer wants, picks and writes.
-    if (count > 0 && count >= Math.floor(depth / 8)) this.emit({ type: 'want', count });
+    // What the supervisor still owes counts as asked for; a want that shrinks is said at once.
+    if (count < this.owed || (count > this.owed && count - this.owed >= Math.floor(depth / 8))) {
+      this.owed = count;
+      this.emit({ type: 'want', count });
+    }
   }
 
   private send(chunks: Uint8Array[]): void {

@@ -44,6 +44,37 @@ describe('peerSession: the request pipeline', () => {
     ]);
   }));
 
+  it('asks once while its want is unfilled, not per block; a choke clears what it was owed', marbles((m) => {
+    const requests: Record<string, PeerCommand> = {};
+    for (let i = 0; i < 5; i++) requests['abcde'.charAt(i)] = requestCommand(0, i * 16, 16);
+    const blocks = [0, 1, 2, 3, 4].map((i) => block(0, i * 16, 16));
+    const s = session(m, {
+      data: '--hu 6ms (pqrst) 4ms (ku)',
+      values: { h, u, k, p: blocks[0], q: blocks[1], r: blocks[2], s: blocks[3], t: blocks[4] },
+      commands: '-----(abcde)',
+      commandValues: requests,
+      options: { blockSize: 4, rateInterval: 1000, maxPipeline: 40 },
+    });
+    // The first block makes the depth 40 (the cap), 4 in flight: want 36. No request comes, so
+    // the next four blocks leave the session owed 36 while it would take 37 to 40: less than a
+    // batch (40 / 8) more, so it does not ask again. The choke ends the want; the unchoke asks
+    // for the whole depth.
+    m.expect(s.events$, '^ 40ms !').toBeObservable('-cH(Uw) 3ms (PvQRST) 3ms (KUx)', {
+      c: ev.connected,
+      H: ev.handshake(),
+      U: { type: 'unchoked' },
+      w: ev.want(5),
+      P: ev.block(0, 0, 16),
+      v: ev.want(36),
+      Q: ev.block(0, 16, 16),
+      R: ev.block(0, 32, 16),
+      S: ev.block(0, 48, 16),
+      T: ev.block(0, 64, 16),
+      K: { type: 'choked' },
+      x: ev.want(40),
+    });
+  }));
+
   it('sends a `requests` batch in one write, and reports what does not fit in one event', marbles((m) => {
     const batch = [0, 1, 2, 3, 4, 5, 6].map((i) => req(0, i * 16, 16));
     const s = session(m, {
