@@ -12,7 +12,7 @@
 import type { SchedulerLike, Subscription } from '../rx.js';
 import { Bitfield } from '../pieces/bitfield.js';
 import { PiecesError } from '../pieces/pieces-error.js';
-import { encodeMessage } from '../wire/encode-message.js';
+import { encodeMessage, encodeRequests } from '../wire/encode-message.js';
 import { encodeHandshake, encodeReserved } from '../wire/handshake.js';
 import type { Handshake } from '../wire/handshake.js';
 import { EXTENDED_HANDSHAKE_ID, KEEP_ALIVE } from '../wire/messages.js';
@@ -286,7 +286,7 @@ export class SessionCore {
   private request(requests: readonly BlockRequest[]): void {
     this.owed = Math.max(0, this.owed - requests.length);
     const now = this.scheduler.now();
-    const frames: Uint8Array[] = [];
+    const sent: BlockRequest[] = [];
     const choked: BlockRequest[] = [];
     const full: BlockRequest[] = [];
     for (const request of requests) {
@@ -301,13 +301,13 @@ export class SessionCore {
         full.push(request);
       } else {
         this.pipeline.add(request, this.paused ? undefined : now);
-        frames.push(encodeMessage({ type: 'request', index, begin: request.begin, length }));
+        sent.push(request);
       }
     }
-    if (frames.length > 0) {
+    if (sent.length > 0) {
       this.armRequestTimer();
       if (this.stall.asked(now)) this.armStall();
-      this.send(frames);
+      this.send([encodeRequests(sent)]);
     }
     if (choked.length > 0) this.emit({ type: 'requests-dropped', requests: choked, reason: 'choked' });
     if (full.length > 0) this.emit({ type: 'requests-dropped', requests: full, reason: 'full' });

@@ -67,6 +67,23 @@ export function encodeMessage(m: PeerMessage): Uint8Array {
   }
 }
 
+/** Bytes of one `request` message on the wire: length prefix, id, index, begin, length. */
+export const REQUEST_FRAME_LENGTH = 17;
+
+/**
+ * Encodes `request` messages back to back into one buffer: a whole batch of a download's
+ * requests (one per block) is one allocation and one write. Throws like `encodeMessage`.
+ */
+export function encodeRequests(requests: readonly { index: number; begin: number; length: number }[]): Uint8Array {
+  const out = new Uint8Array(REQUEST_FRAME_LENGTH * requests.length);
+  let at = 0;
+  for (const { index, begin, length } of requests) {
+    writeBlockRange(out, at, MessageId.request, index, begin, length);
+    at += REQUEST_FRAME_LENGTH;
+  }
+  return out;
+}
+
 /**
  * The 13 bytes that precede a block in a `piece` message (length prefix, id, index, begin), so
  * that a socket can write the header and then the block it already holds, copying nothing.
@@ -112,14 +129,21 @@ function indexMessage(id: number, index: number): Uint8Array {
 }
 
 function blockRange(id: number, index: number, begin: number, length: number): Uint8Array {
+  const out = new Uint8Array(REQUEST_FRAME_LENGTH);
+  writeBlockRange(out, 0, id, index, begin, length);
+  return out;
+}
+
+/** A `request`, `cancel` or `reject` frame (17 bytes) at `at`. */
+function writeBlockRange(out: Uint8Array, at: number, id: number, index: number, begin: number, length: number): void {
   checkRange('index', index, UINT32_MAX);
   checkRange('begin', begin, UINT32_MAX);
   checkRange('length', length, UINT32_MAX);
-  const out = frame(id, 12);
-  writeUint32(out, 5, index);
-  writeUint32(out, 9, begin);
-  writeUint32(out, 13, length);
-  return out;
+  writeUint32(out, at, 13);
+  out[at + 4] = id;
+  writeUint32(out, at + 5, index);
+  writeUint32(out, at + 9, begin);
+  writeUint32(out, at + 13, length);
 }
 
 function checkRange(field: string, value: number, max: number): void {

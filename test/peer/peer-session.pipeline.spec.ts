@@ -47,10 +47,9 @@ describe('peerSession: the request pipeline', () => {
   it('asks once while its want is unfilled, not per block; a choke clears what it was owed', marbles((m) => {
     const requests: Record<string, PeerCommand> = {};
     for (let i = 0; i < 5; i++) requests['abcde'.charAt(i)] = requestCommand(0, i * 16, 16);
-    const blocks = [0, 1, 2, 3, 4].map((i) => block(0, i * 16, 16));
     const s = session(m, {
       data: '--hu 6ms (pqrst) 4ms (ku)',
-      values: { h, u, k, p: blocks[0], q: blocks[1], r: blocks[2], s: blocks[3], t: blocks[4] },
+      values: { h, u, k, p: block(0, 0, 16), q: block(0, 16, 16), r: block(0, 32, 16), s: block(0, 48, 16), t: block(0, 64, 16) },
       commands: '-----(abcde)',
       commandValues: requests,
       options: { blockSize: 4, rateInterval: 1000, maxPipeline: 40 },
@@ -90,7 +89,7 @@ describe('peerSession: the request pipeline', () => {
     });
     m.flush();
     expect(s.fake.written.slice(2)).toEqual(batch.slice(0, 5).map((r) => [10, `request 0:${r.begin}:16`]));
-    expect(s.fake.writes.filter(([at]) => at === 10)).toEqual([[10, 5]]);
+    expect(s.fake.writes.filter(([at]) => at === 10)).toEqual([[10, 1]]); // one write of one buffer: the 5 frames
   }));
 
   it('reports the rate in whole bytes per second', marbles((m) => {

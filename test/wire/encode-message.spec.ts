@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { encodeMessage, encodePieceHeader } from '../../src/wire/encode-message.js';
+import { encodeMessage, encodePieceHeader, encodeRequests } from '../../src/wire/encode-message.js';
 import type { PeerMessage } from '../../src/wire/messages.js';
 import { WireError } from '../../src/wire/wire-error.js';
 import { concat, hex } from './arbitraries.js';
@@ -46,6 +46,19 @@ describe('encodeMessage', () => {
     expect(err).toBeInstanceOf(WireError);
     expect(err?.detail).toMatchObject({ kind: 'out-of-range', field });
     expect(err?.message).toContain(field);
+  });
+});
+
+describe('encodeRequests', () => {
+  it('is the requests encodeMessage makes, back to back, and nothing for none', () => {
+    const requests = [{ index: 0, begin: 0, length: 16384 }, { index: 1, begin: 0x4000, length: 7 }, { index: 0xffffffff, begin: 1, length: 2 }];
+    expect(encodeRequests(requests)).toEqual(concat(requests.map((r) => encodeMessage({ type: 'request', ...r }))));
+    expect(encodeRequests([])).toEqual(new Uint8Array(0));
+  });
+
+  it('rejects an out-of-range field anywhere in the batch', () => {
+    const err = catchError(() => encodeRequests([{ index: 0, begin: 0, length: 1 }, { index: 0, begin: -1, length: 1 }]));
+    expect(err?.detail).toMatchObject({ kind: 'out-of-range', field: 'begin' });
   });
 });
 
