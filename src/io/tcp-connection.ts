@@ -132,7 +132,9 @@ class ReusedReads {
   readonly early: Uint8Array[] = [];
 
   read(n: number, buffer: Uint8Array): boolean {
-    const chunk = buffer.subarray(0, n);
+    // A plain Uint8Array, not Node's Buffer: every view the framing cuts from it (a frame, then a
+    // block per piece message) is then V8's own `subarray`, not Buffer's JavaScript wrapper.
+    const chunk = new Uint8Array(buffer.buffer, buffer.byteOffset, n);
     if (this.deliver === undefined) {
       this.early.push(chunk.slice());
       return false;
