@@ -59,18 +59,9 @@ describe('peerSession: the request pipeline', () => {
     // batch (40 / 8) more, so it does not ask again. The choke ends the want; the unchoke asks
     // for the whole depth.
     m.expect(s.events$, '^ 40ms !').toBeObservable('-cH(Uw) 3ms (PvQRST) 3ms (KUx)', {
-      c: ev.connected,
-      H: ev.handshake(),
-      U: { type: 'unchoked' },
-      w: ev.want(5),
-      P: ev.block(0, 0, 16),
-      v: ev.want(36),
-      Q: ev.block(0, 16, 16),
-      R: ev.block(0, 32, 16),
-      S: ev.block(0, 48, 16),
-      T: ev.block(0, 64, 16),
-      K: { type: 'choked' },
-      x: ev.want(40),
+      c: ev.connected, H: ev.handshake(), U: { type: 'unchoked' }, w: ev.want(5),
+      P: ev.block(0, 0, 16), Q: ev.block(0, 16, 16), R: ev.block(0, 32, 16), S: ev.block(0, 48, 16), T: ev.block(0, 64, 16),
+      v: ev.want(36), K: { type: 'choked' }, x: ev.want(40),
     });
   }));
 
