@@ -305,9 +305,10 @@ export class SessionCore {
       }
     }
     if (sent.length > 0) {
+      const frames = encodeRequests(sent);
       this.armRequestTimer();
       if (this.stall.asked(now)) this.armStall();
-      this.send([encodeRequests(sent)]);
+      this.send([frames]);
     }
     if (choked.length > 0) this.emit({ type: 'requests-dropped', requests: choked, reason: 'choked' });
     if (full.length > 0) this.emit({ type: 'requests-dropped', requests: full, reason: 'full' });
