@@ -10,7 +10,9 @@
  * They are `require`d, not imported: rxjs is CommonJS under Node, and importing a CommonJS file
  * from ES modules makes Node scan its source for the names it exports, one file after another
  * (about 25 ms of wall time and 45 ms of CPU for these ~80 files at every start,
- * docs/performance.md). `require` returns the same module objects without the scan.
+ * docs/performance.md). `require` returns the same module objects without the scan. The cost:
+ * some bundlers do not follow a `createRequire` call (esbuild does not, evanw/esbuild#1828;
+ * webpack 5 does), so a bundle they make loads rxjs from `node_modules` at run time.
  */
 import { createRequire } from 'node:module';
 
