@@ -445,7 +445,7 @@ export class SessionCore {
     const count = Math.max(0, depth - this.pipeline.size);
     // A deep pipeline is topped up in batches (an eighth of it): fewer wants, picks and writes.
     // What the supervisor still owes counts as asked for; a want that shrinks is said at once.
-    if (count < this.owed || (count > this.owed && count - this.owed >= Math.floor(depth / 8))) {
+    if (count < this.owed || count - this.owed >= Math.max(1, Math.floor(depth / 8))) {
       this.owed = count;
       this.emit({ type: 'want', count });
     }

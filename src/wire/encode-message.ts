@@ -67,19 +67,19 @@ export function encodeMessage(m: PeerMessage): Uint8Array {
   }
 }
 
-/** Bytes of one `request` message on the wire: length prefix, id, index, begin, length. */
-export const REQUEST_FRAME_LENGTH = 17;
+/** Bytes of a `request`, `cancel` or `reject` on the wire: length prefix, id, index, begin, length. */
+const BLOCK_RANGE_FRAME_LENGTH = 17;
 
 /**
  * Encodes `request` messages back to back into one buffer: a whole batch of a download's
  * requests (one per block) is one allocation and one write. Throws like `encodeMessage`.
  */
 export function encodeRequests(requests: readonly { index: number; begin: number; length: number }[]): Uint8Array {
-  const out = new Uint8Array(REQUEST_FRAME_LENGTH * requests.length);
+  const out = new Uint8Array(BLOCK_RANGE_FRAME_LENGTH * requests.length);
   let at = 0;
   for (const { index, begin, length } of requests) {
     writeBlockRange(out, at, MessageId.request, index, begin, length);
-    at += REQUEST_FRAME_LENGTH;
+    at += BLOCK_RANGE_FRAME_LENGTH;
   }
   return out;
 }
@@ -129,12 +129,12 @@ function indexMessage(id: number, index: number): Uint8Array {
 }
 
 function blockRange(id: number, index: number, begin: number, length: number): Uint8Array {
-  const out = new Uint8Array(REQUEST_FRAME_LENGTH);
+  const out = new Uint8Array(BLOCK_RANGE_FRAME_LENGTH);
   writeBlockRange(out, 0, id, index, begin, length);
   return out;
 }
 
-/** A `request`, `cancel` or `reject` frame (17 bytes) at `at`. */
+/** A `request`, `cancel` or `reject` frame at `at`. */
 function writeBlockRange(out: Uint8Array, at: number, id: number, index: number, begin: number, length: number): void {
   checkRange('index', index, UINT32_MAX);
   checkRange('begin', begin, UINT32_MAX);
