@@ -16,22 +16,31 @@ export const DIRECT_ALIGNMENT = 4096;
 
 // The one WebAssembly API used here (the project's `lib` has no WebAssembly typings).
 declare const WebAssembly: {
-  readonly Memory: new (descriptor: { initial: number; maximum: number }) => { readonly buffer: ArrayBuffer };
+  readonly Memory: new (descriptor: { initial: number; maximum: number; shared?: boolean }) => {
+    readonly buffer: ArrayBuffer | SharedArrayBuffer;
+  };
 };
 
 const WASM_PAGE = 64 * 1024;
 const aligned = new WeakSet<ArrayBufferLike>();
 
-/** A zeroed buffer of `length` bytes whose first byte is page-aligned (when the platform allows). */
-export function allocateAligned(length: number): Uint8Array {
+/**
+ * A zeroed buffer of `length` bytes whose first byte is page-aligned (when the platform allows).
+ * `shared`: on a `SharedArrayBuffer` (a shared WebAssembly memory), which a worker thread reads in
+ * place; where shared memory cannot be made, an aligned plain one, and failing that a plain buffer.
+ */
+export function allocateAligned(length: number, options: { readonly shared?: boolean } = {}): Uint8Array {
   const pages = Math.max(1, Math.ceil(length / WASM_PAGE));
-  try {
-    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
-    aligned.add(memory.buffer);
-    return new Uint8Array(memory.buffer, 0, length);
-  } catch {
-    return new Uint8Array(length);
+  for (const shared of options.shared === true ? [true, false] : [false]) {
+    try {
+      const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared });
+      aligned.add(memory.buffer);
+      return new Uint8Array(memory.buffer, 0, length);
+    } catch {
+      // the next kind of memory
+    }
   }
+  return new Uint8Array(length);
 }
 
 /** True when `view` starts at an address that is a multiple of `DIRECT_ALIGNMENT`. */

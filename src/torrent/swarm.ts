@@ -6,6 +6,7 @@
  */
 import { toHex } from '../metainfo/parse-metainfo.js';
 import { Bitfield } from '../pieces/bitfield.js';
+import { copyBlock } from '../pieces/copy-block.js';
 import { PiecePicker } from '../pieces/piece-picker.js';
 import type { PeerAddress } from '../peer/connection.js';
 import type { BlockRequest, PeerCommand, PeerEvent, PieceSet } from '../peer/peer-events.js';
@@ -318,7 +319,7 @@ export class Swarm {
       buffer = this.fx.allocate(this.options.pieceLength(index), index);
       this.buffers.set(index, buffer);
     }
-    buffer.set(data, begin);
+    copyBlock(buffer, begin, data);
     if (outcome.pieceComplete) {
       this.buffers.delete(index);
       this.settlingBytes += buffer.length;

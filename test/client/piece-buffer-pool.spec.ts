@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PieceBufferPool } from '../../src/client/piece-buffer-pool.js';
+import { isAlignedView } from '../../src/io/aligned-memory.js';
 
 // A buffer is a view; the memory behind it (`.buffer`) is what the pool hands out again.
 describe('PieceBufferPool', () => {
@@ -48,5 +49,13 @@ describe('PieceBufferPool', () => {
     expect(b.buffer).toBe(a.buffer);
     expect(b.byteOffset % 4096).toBe(24);
     expect(b.length).toBe(8192);
+  });
+
+  it('hands out page-aligned buffers on shared memory, which a hash worker reads in place', () => {
+    const pool = new PieceBufferPool();
+    const a = pool.take(1 << 20);
+    expect(a.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(isAlignedView(a)).toBe(true);
+    expect(pool.take(4096, 512).buffer).toBeInstanceOf(SharedArrayBuffer);
   });
 });
