@@ -1,4 +1,5 @@
 import { blockSlot } from './block-key.js';
+import { RENEW_AFTER_INSERTS } from '../pieces/young-tables.js';
 import type { BlockRequest } from './peer-events.js';
 
 interface InFlight {
@@ -20,7 +21,9 @@ interface InFlight {
  * hold its length, which an answer must match.
  */
 export class RequestPipeline {
-  private readonly inFlight = new Map<number | string, InFlight>();
+  /** Renewed every `RENEW_AFTER_INSERTS` inserts, to keep its tables young (young-tables.ts). */
+  private inFlight = new Map<number | string, InFlight>();
+  private inserts = 0;
   /** Abandoned requests: the block's position → its length. */
   private readonly abandoned = new Map<number | string, number>();
   private readonly abandonedCap: number;
@@ -42,6 +45,8 @@ export class RequestPipeline {
     const key = blockSlot(request.index, request.begin);
     this.abandoned.delete(key);
     this.inFlight.set(key, { request, sentAt });
+    this.inserts += 1;
+    if (this.inserts % RENEW_AFTER_INSERTS === 0) this.inFlight = new Map(this.inFlight);
   }
 
   /** Removes an answered request; undefined when it was not in flight. */

@@ -4,6 +4,7 @@ import { PieceProgress, RECEIVED, REQUESTED } from './piece-progress.js';
 import type { BlockOutcome, BlockRequest, Cancel, PiecePickerOptions, RequestBudget } from './picker-types.js';
 import { PiecesError } from './pieces-error.js';
 import { SwarmAvailability } from './swarm-availability.js';
+import { RENEW_AFTER_INSERTS } from './young-tables.js';
 
 // Piece states.
 const UNTOUCHED = 0;
@@ -17,8 +18,10 @@ const COMPLETED = Object.freeze({ duplicate: false, pieceComplete: true, cancel:
 const NO_BUDGET: RequestBudget = Object.freeze({});
 
 interface PeerState {
-  /** Block keys (index * stride + block) in flight with this peer. */
-  readonly inFlight: Set<number>;
+  /** Block keys (index * stride + block) in flight with this peer; renewed (young-tables.ts). */
+  inFlight: Set<number>;
+  /** Keys added to `inFlight`, for its renewal. */
+  inserts: number;
   /** Piece → number of its blocks in flight with this peer. */
   readonly pieces: Map<number, number>;
   /** `untouchedEpoch` when a scan last found no new piece for this peer; -1: scan again. */
@@ -307,6 +310,8 @@ export class PiecePicker<P = string> {
     this.bytesLeft -= length;
     piece.request(block);
     peer.inFlight.add(this.key(piece.index, block));
+    peer.inserts += 1;
+    if (peer.inserts % RENEW_AFTER_INSERTS === 0) peer.inFlight = new Set(peer.inFlight);
     peer.pieces.set(piece.index, (peer.pieces.get(piece.index) ?? 0) + 1);
     out.push({ index: piece.index, begin: block * this.blockSize, length });
     return true;
@@ -362,7 +367,7 @@ export class PiecePicker<P = string> {
   private peer(peerId: P): PeerState {
     let peer = this.peers.get(peerId);
     if (peer === undefined) {
-      peer = { inFlight: new Set(), pieces: new Map(), exhausted: -1, exhaustedCount: -1 };
+      peer = { inFlight: new Set(), inserts: 0, pieces: new Map(), exhausted: -1, exhaustedCount: -1 };
       this.peers.set(peerId, peer);
     }
     return peer;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { blockSlot } from '../../src/peer/block-key.js';
 import { RequestPipeline } from '../../src/peer/request-pipeline.js';
+import { RENEW_AFTER_INSERTS } from '../../src/pieces/young-tables.js';
 
 const BLOCK = 16 * 1024;
 const req = (index: number, begin: number, length = BLOCK) => ({ index, begin, length });
@@ -52,5 +53,22 @@ describe('RequestPipeline', () => {
     expect(pipeline.expired(250, 100)).toEqual([req(0, 0)]);
     pipeline.restartClocks(300);
     expect(pipeline.expired(350, 100)).toEqual([]);
+  });
+
+  it('keeps every request in flight, in the order sent, across the renewals of its table', () => {
+    const pipeline = new RequestPipeline(8);
+    const window = 250; // a deep pipeline: the oldest is answered as each new one is sent
+    const total = 3 * RENEW_AFTER_INSERTS + 7;
+    for (let i = 0; i < total; i += 1) {
+      pipeline.add(req(i, 0), i);
+      if (i >= window) expect(pipeline.settle(i - window, 0, BLOCK)).toEqual(req(i - window, 0));
+    }
+    expect(pipeline.size).toBe(window);
+    expect(pipeline.oldestSentAt()).toBe(total - window);
+    expect(pipeline.has(req(total - 1, 0))).toBe(true);
+    expect(pipeline.has(req(total - window - 1, 0))).toBe(false);
+    expect(pipeline.expired(total - window + 2, 1)).toEqual([req(total - window, 0), req(total - window + 1, 0)]);
+    expect(pipeline.abandonAll()).toHaveLength(window);
+    expect(pipeline.forget(total - 1, 0, BLOCK)).toBe(true);
   });
 });

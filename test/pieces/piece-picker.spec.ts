@@ -3,6 +3,7 @@ import { Bitfield } from '../../src/pieces/bitfield.js';
 import { PiecePicker } from '../../src/pieces/piece-picker.js';
 import type { BlockRequest, PiecePickerOptions } from '../../src/pieces/picker-types.js';
 import { PiecesError } from '../../src/pieces/pieces-error.js';
+import { RENEW_AFTER_INSERTS } from '../../src/pieces/young-tables.js';
 
 const BLOCK = 4;
 
@@ -215,6 +216,21 @@ describe('PiecePicker: ownership of blocks', () => {
     expect([p.availability(0), p.availability(1)]).toEqual([0, 0]);
     expect(p.inEndgame).toBe(false);
     expect(p.nextRequests('b', Bitfield.full(2), 4).map(keyOf).sort()).toEqual(reqs.map(keyOf).sort());
+  });
+
+  it('tracks a peer\'s blocks in flight across the renewals of its set', () => {
+    const count = 3 * RENEW_AFTER_INSERTS;
+    const p = picker(count / 2);
+    const all = Bitfield.full(count / 2);
+    const held: BlockRequest[] = [];
+    for (let i = 0; i < count; i += 1) {
+      held.push(...p.nextRequests('a', all, 1));
+      // Answered one block behind: the set turns over as a pipeline does.
+      if (held.length > 1) expect(p.blockReceived('a', held.shift() as BlockRequest).duplicate).toBe(false);
+    }
+    expect(p.inFlightFor('a')).toEqual(held);
+    p.peerGone('a');
+    expect(p.nextRequests('b', all, 4)).toEqual(held);
   });
 
   it('requestFailed returns one block', () => {
