@@ -13,7 +13,7 @@ import { DIRECT_ALIGNMENT, allocateAligned } from '../io/aligned-memory.js';
  * Each buffer lives on page-aligned memory (`allocateAligned`), starting at the `phase` its
  * piece store asks for, so the storage can write it to disk with `O_DIRECT`, without a copy into
  * the page cache and without a bounce copy. That memory is shared (a `SharedArrayBuffer`), so a
- * hash worker reads the piece in place instead of from a copy in its scratch buffer: 0.14–0.18
+ * hash worker reads the piece in place instead of from a copy in its scratch buffer: 0.13–0.18
  * CPU s less per GiB downloaded (docs/performance.md, round 8). Blocks go in with `copyBlock`,
  * which keeps V8's copy into shared memory word-wise.
  */
