@@ -1,6 +1,7 @@
 import { MessageId } from './messages.js';
 import type { PeerMessage } from './messages.js';
 import { WireError } from './wire-error.js';
+import type { BlockRequest } from '../pieces/picker-types.js';
 
 const UINT32_MAX = 0xffffffff;
 
@@ -74,7 +75,7 @@ const BLOCK_RANGE_FRAME_LENGTH = 17;
  * Encodes `request` messages back to back into one buffer: a whole batch of a download's
  * requests (one per block) is one allocation and one write. Throws like `encodeMessage`.
  */
-export function encodeRequests(requests: readonly { index: number; begin: number; length: number }[]): Uint8Array {
+export function encodeRequests(requests: readonly BlockRequest[]): Uint8Array {
   const out = new Uint8Array(BLOCK_RANGE_FRAME_LENGTH * requests.length);
   let at = 0;
   for (const { index, begin, length } of requests) {
@@ -106,9 +107,14 @@ function writePieceHeader(out: Uint8Array, index: number, begin: number, blockLe
 
 function frame(id: number, payloadLength: number): Uint8Array {
   const out = new Uint8Array(5 + payloadLength);
-  writeUint32(out, 0, 1 + payloadLength);
-  out[4] = id;
+  writeFrameHeader(out, 0, id, payloadLength);
   return out;
+}
+
+/** The length prefix and the id of a frame at `at`. */
+function writeFrameHeader(out: Uint8Array, at: number, id: number, payloadLength: number): void {
+  writeUint32(out, at, 1 + payloadLength);
+  out[at + 4] = id;
 }
 
 function bare(id: number): Uint8Array {
@@ -139,8 +145,7 @@ function writeBlockRange(out: Uint8Array, at: number, id: number, index: number,
   checkRange('index', index, UINT32_MAX);
   checkRange('begin', begin, UINT32_MAX);
   checkRange('length', length, UINT32_MAX);
-  writeUint32(out, at, 13);
-  out[at + 4] = id;
+  writeFrameHeader(out, at, id, 12);
   writeUint32(out, at + 5, index);
   writeUint32(out, at + 9, begin);
   writeUint32(out, at + 13, length);
