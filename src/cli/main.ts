@@ -1,5 +1,5 @@
 import { config } from '../rx.js';
-import { hideBin } from 'yargs/helpers';
+import { hideBin } from './yargs.js';
 import { describeError } from './cli-error.js';
 import { runCli } from './run-cli.js';
 

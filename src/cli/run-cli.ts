@@ -1,4 +1,4 @@
-import yargs, { type Argv } from 'yargs';
+import { type Argv, yargs } from './yargs.js';
 import { CliError, UsageError, describeError } from './cli-error.js';
 import type { SwarmArgs } from './download-command.js';
 
