@@ -12,7 +12,9 @@
  * (about 25 ms of wall time and 45 ms of CPU for these ~80 files at every start,
  * docs/performance.md). `require` returns the same module objects without the scan. The cost:
  * some bundlers do not follow a `createRequire` call (esbuild does not, evanw/esbuild#1828;
- * webpack 5 does), so a bundle they make loads rxjs from `node_modules` at run time.
+ * webpack 5 does), so a bundle they make loads rxjs from `node_modules` at run time. The CLI's
+ * own bundle (scripts/bundle-cli.mjs) turns each `export const … = load(…)` line below into an
+ * `import`; keep them one per line, in that form, or its build fails.
  */
 import { createRequire } from 'node:module';
 

@@ -61,6 +61,7 @@ export type DemoEvent =
         readonly uploaded: number }[];
     };
 
+// Two levels up from src/cli, dist/cli and the CLI's bundle (dist/cli/rxtorrent.mjs) alike.
 const BIN = fileURLToPath(new URL('../../bin/rxtorrent', import.meta.url));
 const MAX_SEEDERS = 16;
 const MAX_SIZE_MIB = 16_384;
