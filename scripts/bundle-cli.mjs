@@ -25,7 +25,9 @@ async function rxAsImports(path) {
     return `import * as rx${count} from '${specifier}';\nexport const ${names} = rx${count};`;
   });
   const left = source.match(/\bload\('/g)?.length ?? 0;
-  if (count === 0 || left > 0) throw new Error(`${path}: ${count} rxjs loads rewritten, ${left} left`);
+  if (count === 0 || left > 0) {
+    throw new Error(`${path}: ${count} rxjs loads rewritten, ${left} left`);
+  }
   return source;
 }
 
@@ -41,7 +43,10 @@ await build({
   plugins: [{
     name: 'rx-imports',
     setup(builder) {
-      builder.onLoad({ filter: /[\\/]dist[\\/]rx\.js$/ }, async ({ path }) => ({ contents: await rxAsImports(path), loader: 'js' }));
+      builder.onLoad({ filter: /[\\/]dist[\\/]rx\.js$/ }, async ({ path }) => ({
+        contents: await rxAsImports(path),
+        loader: 'js',
+      }));
     },
   }],
 });
