@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../support/run-cli.js';
+import { BIN, run, runCli } from '../support/run-cli.js';
 
 let work: string;
 
@@ -26,6 +26,15 @@ function expectOneLineError(stderr: string): void {
   expect(lines[0]).toMatch(/^rxtorrent: /);
   expect(stderr).not.toMatch(/\n\s+at /);
 }
+
+describe('bin/rxtorrent executed as a program', () => {
+  // The other tests run `node bin/rxtorrent`, which skips the shebang and its V8 flags.
+  it('starts through its shebang, flags and all, and prints the package version', async () => {
+    const { version } = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as
+      { version: string };
+    expect((await run(BIN, ['--version'])).trim()).toBe(version);
+  });
+});
 
 describe('usage', () => {
   it('exits 2 with one line when no command is given', async () => {
