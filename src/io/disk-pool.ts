@@ -130,11 +130,23 @@ export function createDiskPool(options: DiskPoolOptions = {}): DiskPool {
     return storage;
   };
 
-  /** Runs `operation` with back-off on transient errors; resolves with the attempts it took. */
+  /**
+   * Runs `operation` with back-off on transient errors; resolves with the attempts it took. The
+   * first attempt runs plainly: only a failure builds the back-off pipeline, which starts by
+   * replaying that failure, so its delays and counts are those of a pipeline from the start.
+   */
   const withRetry = async (operation: () => Promise<void>, stopped: () => boolean): Promise<number> => {
+    let firstError: unknown;
+    try {
+      await operation();
+      return 1;
+    } catch (error) {
+      firstError = error;
+    }
     let attempts = 0;
     const attempt$ = defer(async () => {
       attempts += 1;
+      if (attempts === 1) throw firstError;
       await operation();
     }).pipe(retryBackoff({
       initialDelay: retry.initialDelay ?? 50,

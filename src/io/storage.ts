@@ -234,8 +234,8 @@ export function createFileStorage(options: FileStorageOptions): Storage {
       if (directOn && end - start >= MIN_DIRECT) {
         const direct = await directHandle(path, entry);
         if (direct !== undefined && await writeDirect(direct, offset + start, data.subarray(start, end))) {
-          await writeAll(handle, offset, data.subarray(0, start));
-          await writeAll(handle, offset + end, data.subarray(end));
+          if (start > 0) await writeAll(handle, offset, data.subarray(0, start));
+          if (end < data.length) await writeAll(handle, offset + end, data.subarray(end));
           return;
         }
       }

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, readdir, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { firstValueFrom, forkJoin, lastValueFrom } from 'rxjs';
+import { type SchedulerAction, type SchedulerLike, type Subscription, asyncScheduler, firstValueFrom, forkJoin, lastValueFrom } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DiskError, type DiskErrorDetail } from '../../src/io/disk-error.js';
 import { type DiskPool, type DiskPoolOptions, type WriteSegment, createDiskPool } from '../../src/io/disk-pool.js';
@@ -265,6 +265,28 @@ describe('createDiskPool: failures', () => {
     const results = await tenWrites(disk);
     expect(Array.isArray(results) && results.reduce((sum: number, r: { retries: number }) => sum + r.retries, 0)).toBe(1);
     for (let i = 0; i < 10; i++) expect(new Uint8Array(await readFile(join(root, `w${i}.bin`)))).toEqual(fill(8, i + 1));
+  });
+
+  it('waits the back-off before each retry, the first included: 1, 2, then 4 ms', async () => {
+    const delays: number[] = [];
+    const recording: SchedulerLike = {
+      now: () => asyncScheduler.now(),
+      schedule<T>(work: (this: SchedulerAction<T>, state?: T) => void, delay?: number, state?: T): Subscription {
+        delays.push(delay ?? 0);
+        return asyncScheduler.schedule(work, delay, state);
+      },
+    };
+    let calls = 0;
+    const disk = pool({ scheduler: recording, storage: wrapStorage(() => {
+      calls += 1;
+      if (calls <= 3) throw errnoError('EIO');
+    }) });
+    const result = await lastValueFrom(disk.write({
+      torrentId: 't', root, segments: [{ path: ['flaky.bin'], fileLength: 4, fileOffset: 0, data: fill(4, 7) }],
+    }));
+    expect(result.retries).toBe(3);
+    expect(delays).toEqual([1, 2, 4]);
+    expect(new Uint8Array(await readFile(join(root, 'flaky.bin')))).toEqual(fill(4, 7));
   });
 
   it('ends in a typed io error after the retries when EIO persists', async () => {
