@@ -12,7 +12,7 @@
  * --memory (only: rxtorrent's peak RSS for 256 MiB, 1 GiB and 4 GiB torrents, --runs each) --out DIR --keep
  * --report results.json (re-render the Markdown and SVG of an earlier run).
  */
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readFile, rm } from 'node:fs/promises';
 import { execFile } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -124,6 +124,12 @@ async function makePayload(work: string, sizeMiB: number, pieceKiB: number, trac
     '-l', `${pieceKiB}K`, '-o', torrent, '-f', '--json']);
   const hashes = new Map<string, string>();
   for (const file of files) hashes.set(file.path, await hashFile(join(dataDir, file.path)));
+  // On disk before the first run: the kernel would otherwise write the payload back during it,
+  // on the same two cores, and slow whichever client goes first (rxtorrent, in round 1).
+  for (const file of files) {
+    const handle = await open(join(dataDir, file.path), 'r');
+    await handle.sync().finally(() => handle.close());
+  }
   log(`payload: ${files.length} files, ${bytes} bytes, ${pieceKiB} KiB pieces (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   return { sizeMiB, bytes, dataDir, torrent, paths: files.map((file) => file.path), hashes };
 }
