@@ -1,9 +1,10 @@
 /**
  * The live part of a peer session: one `SessionCore` per open connection. It is the state of
- * the handshake, our interest and the peer's choke and interest, the peer's pieces and our
- * request pipeline (the download side), and it turns each received message and each command
- * into writes and `PeerEvent`s. The serving side (our choke, the peer's requests, the blocks we
- * send) is its `UploadServer`.
+ * the handshake, our interest, the peer's interest and pieces, and the connection's timers
+ * (handshake, idle, keep-alive, rate), and it turns each received message and each command into
+ * writes and `PeerEvent`s. The fetching side (the peer's choke, our requests and their clocks,
+ * the wants) is its `DownloadSide`; the serving side (our choke, the peer's requests, the blocks
+ * we send) is its `UploadServer`.
  *
  * It is driven from `liveSession` (the Observable shell) and never throws at its callers: every
  * failure becomes `close(reason)`, which emits `closed` and completes. All time is
@@ -12,18 +13,16 @@
 import type { SchedulerLike, Subscription } from '../rx.js';
 import { Bitfield } from '../pieces/bitfield.js';
 import { PiecesError } from '../pieces/pieces-error.js';
-import { encodeMessage, encodeRequests } from '../wire/encode-message.js';
+import { encodeMessage } from '../wire/encode-message.js';
 import { encodeHandshake, encodeReserved } from '../wire/handshake.js';
 import type { Handshake } from '../wire/handshake.js';
 import { EXTENDED_HANDSHAKE_ID, KEEP_ALIVE } from '../wire/messages.js';
 import type { PeerMessage } from '../wire/messages.js';
 import type { Connection } from './connection.js';
 import { decodeExtensionHandshake, encodeExtensionHandshake } from './extension-handshake.js';
+import { DownloadSide } from './download-side.js';
 import type { BlockRequest, CloseReason, PeerCommand, PeerEvent } from './peer-events.js';
 import type { ResolvedPeerSessionOptions } from './peer-session-options.js';
-import { pipelineDepth } from './pipeline-depth.js';
-import { RequestPipeline } from './request-pipeline.js';
-import { StallClock } from './stall-clock.js';
 import { UploadServer } from './upload-server.js';
 import { WindowCounter } from './window-counter.js';
 
@@ -45,37 +44,21 @@ export class SessionCore {
   private phase: 'handshaking' | 'live' | 'closed' = 'handshaking';
   private fast = false;
   private amInterested = false;
-  private peerChoking = true;
   private peerInterested = false;
   private paused = false;
   private writable = true;
   private sawPieces = false;
-  private peerReqq: number | undefined = undefined;
   private readonly ours: Bitfield;
   private theirs: Bitfield;
-  private readonly allowedFast = new Set<number>();
-  private readonly pipeline: RequestPipeline;
+  private readonly download: DownloadSide;
   private readonly uploads: UploadServer;
-  private readonly stall = new StallClock();
   private readonly keepAlives: WindowCounter;
   private lastSent: number;
   private lastReceived: number;
-  private bytesDown = 0;
-  private rateDown = 0;
-  /**
-   * Requests the last `want` asked for that have not come yet. The supervisor keeps a want until
-   * it has sent that many or the peer chokes, and fills it as soon as it can, so while it owes
-   * requests (a download held back by its memory budget) each block need not ask again.
-   */
-  private owed = 0;
-  /** When the current rate window began (its bytes are `bytesDown`). */
-  private windowStart = 0;
   private handshakeTimer: Subscription | undefined;
   private idleTimer: Subscription | undefined;
   private keepAliveTimer: Subscription | undefined;
   private rateTimer: Subscription | undefined;
-  private stallTimer: Subscription | undefined;
-  private requestTimer: Subscription | undefined;
 
   constructor(
     private readonly connection: Connection,
@@ -88,7 +71,15 @@ export class SessionCore {
   ) {
     this.ours = Bitfield.fromBytes(input.ourBitfield, input.pieceCount);
     this.theirs = new Bitfield(input.pieceCount);
-    this.pipeline = new RequestPipeline(2 * options.maxPipeline);
+    this.download = new DownloadSide({
+      closed: () => this.closed,
+      paused: () => this.paused,
+      fast: () => this.fast,
+      send: (chunks) => this.send(chunks),
+      emit,
+      close: (reason) => this.close(reason),
+      after: (ms, work) => this.after(ms, work),
+    }, options, scheduler, input.pieceCount);
     this.uploads = new UploadServer({
       fast: () => this.fast,
       have: (index) => this.ours.get(index),
@@ -135,7 +126,7 @@ export class SessionCore {
     this.lastReceived = this.scheduler.now();
     this.armIdle(this.options.idleTimeout);
     this.armKeepAlive(this.options.keepAliveInterval);
-    this.windowStart = this.lastReceived;
+    this.download.start(this.lastReceived);
     this.armRate();
     this.onLive();
     if (this.closed) return;
@@ -156,12 +147,9 @@ export class SessionCore {
       case 'unknown':
         return;
       case 'choke':
-        return this.onChoke();
+        return this.download.onChoke();
       case 'unchoke':
-        if (!this.peerChoking) return;
-        this.peerChoking = false;
-        this.emit({ type: 'unchoked' });
-        return this.offerWant();
+        return this.download.onUnchoke();
       case 'interested':
       case 'not-interested':
         if (this.peerInterested === (m.type === 'interested')) return;
@@ -176,21 +164,19 @@ export class SessionCore {
       case 'have-none':
         return this.onPieces(m.type, () => new Bitfield(this.input.pieceCount));
       case 'piece':
-        return this.onBlock(m.index, m.begin, m.block);
+        return this.download.onBlock(m.index, m.begin, m.block, this.lastReceived);
       case 'request':
         return this.onPeerRequest({ index: m.index, begin: m.begin, length: m.length });
       case 'cancel':
         return this.uploads.cancel({ index: m.index, begin: m.begin, length: m.length });
       case 'reject':
-        return this.onReject({ index: m.index, begin: m.begin, length: m.length });
+        return this.download.onReject({ index: m.index, begin: m.begin, length: m.length }, this.lastReceived);
       case 'suggest':
         if (!this.fast) this.close({ kind: 'unexpected-message', message: m.type });
         return;
       case 'allowed-fast':
         if (!this.fast) return this.close({ kind: 'unexpected-message', message: m.type });
-        if (m.index >= this.input.pieceCount || this.allowedFast.has(m.index)) return;
-        this.allowedFast.add(m.index);
-        return this.emit({ type: 'allowed-fast', index: m.index });
+        return this.download.onAllowedFast(m.index);
       case 'extended':
         if (m.id !== EXTENDED_HANDSHAKE_ID) return;
         return this.onExtensionHandshake(m.payload);
@@ -222,24 +208,21 @@ export class SessionCore {
   /** Stops every timer without emitting: the subscriber left. */
   dispose(): void {
     this.phase = 'closed';
-    for (const timer of [this.handshakeTimer, this.idleTimer, this.keepAliveTimer, this.rateTimer, this.stallTimer, this.requestTimer]) {
+    for (const timer of [this.handshakeTimer, this.idleTimer, this.keepAliveTimer, this.rateTimer]) {
       timer?.unsubscribe();
     }
-    this.pipeline.dispose();
+    this.download.dispose();
     this.uploads.clear();
   }
 
   private command(c: PeerCommand): void {
     switch (c.type) {
       case 'request':
-        return this.request([{ index: c.index, begin: c.begin, length: c.length }]);
+        return this.download.request([{ index: c.index, begin: c.begin, length: c.length }]);
       case 'requests':
-        return this.request(c.requests);
-      case 'cancel': {
-        const request = { index: c.index, begin: c.begin, length: c.length };
-        if (this.pipeline.abandon(request)) this.send([encodeMessage({ type: 'cancel', ...request })]);
-        return this.stall.release(this.pipeline.size);
-      }
+        return this.download.request(c.requests);
+      case 'cancel':
+        return this.download.cancel({ index: c.index, begin: c.begin, length: c.length });
       case 'interested':
       case 'not-interested':
         if (this.amInterested === (c.type === 'interested')) return;
@@ -259,71 +242,17 @@ export class SessionCore {
         this.paused = true;
         this.connection.pause();
         this.idleTimer?.unsubscribe();
-        this.stallTimer?.unsubscribe();
-        this.stallTimer = undefined;
-        this.requestTimer?.unsubscribe();
-        this.requestTimer = undefined;
-        return this.pipeline.stopClocks();
+        return this.download.pause();
       case 'resume':
         if (!this.paused) return;
         this.paused = false;
         this.connection.resume();
         this.lastReceived = this.scheduler.now();
         this.armIdle(this.options.idleTimeout);
-        this.stall.restart(this.lastReceived);
-        this.armStall();
-        this.pipeline.restartClocks(this.lastReceived);
-        return this.armRequestTimer();
+        return this.download.resume(this.lastReceived);
       case 'close':
         return this.close({ kind: 'local-close' });
     }
-  }
-
-  /**
-   * Sends, in one write, the requests the pipeline takes; then reports the others as dropped
-   * (choked, or the pipeline full), in one event per reason.
-   */
-  private request(requests: readonly BlockRequest[]): void {
-    this.owed = Math.max(0, this.owed - requests.length);
-    const now = this.scheduler.now();
-    const sent: BlockRequest[] = [];
-    const choked: BlockRequest[] = [];
-    const full: BlockRequest[] = [];
-    for (const request of requests) {
-      const { index, length } = request;
-      if (index >= this.input.pieceCount || length <= 0 || length > this.options.maxBlockLength) {
-        throw new RangeError(`request ${index}:${request.begin}:${length} is outside the torrent or the block limit`);
-      }
-      if (this.pipeline.has(request)) continue;
-      if (this.peerChoking && !this.allowedFast.has(index)) {
-        choked.push(request);
-      } else if (this.pipeline.size >= this.pipelineCap()) {
-        full.push(request);
-      } else {
-        this.pipeline.add(request, this.paused ? undefined : now);
-        sent.push(request);
-      }
-    }
-    if (sent.length > 0) {
-      const frames = encodeRequests(sent);
-      this.armRequestTimer();
-      if (this.stall.asked(now)) this.armStall();
-      this.send([frames]);
-    }
-    if (choked.length > 0) this.emit({ type: 'requests-dropped', requests: choked, reason: 'choked' });
-    if (full.length > 0) this.emit({ type: 'requests-dropped', requests: full, reason: 'full' });
-  }
-
-  private onChoke(): void {
-    if (this.peerChoking) return;
-    this.peerChoking = true;
-    this.owed = 0; // the supervisor drops a choked peer's want
-    this.emit({ type: 'choked' });
-    // BEP 6: a choke no longer cancels requests; each one gets a piece or a reject.
-    if (this.fast || this.pipeline.size === 0 || this.closed) return;
-    const dropped = this.pipeline.abandonAll();
-    this.stall.release(0);
-    this.emit({ type: 'requests-dropped', requests: dropped, reason: 'choked' });
   }
 
   private onHave(index: number): void {
@@ -359,38 +288,6 @@ export class SessionCore {
     this.emit({ type: 'bitfield', pieces: this.theirs.clone() });
   }
 
-  private onBlock(index: number, begin: number, data: Uint8Array): void {
-    const request = this.pipeline.settle(index, begin, data.length);
-    if (request === undefined) {
-      if (this.pipeline.forget(index, begin, data.length)) {
-        this.bytesDown += data.length;
-        this.stall.answered(this.lastReceived, this.pipeline.size); // late, but alive
-        return;
-      }
-      this.close({ kind: 'unrequested-block', index, begin, length: data.length });
-      return;
-    }
-    this.bytesDown += data.length;
-    this.stall.answered(this.lastReceived, this.pipeline.size);
-    this.emit({ type: 'block', index, begin, data });
-    this.offerWant();
-  }
-
-  private onReject(request: BlockRequest): void {
-    if (!this.fast) {
-      this.close({ kind: 'unexpected-message', message: 'reject' });
-      return;
-    }
-    // A reject for a request we abandoned (or never sent) is dropped: BEP 6 only says SHOULD close.
-    if (this.pipeline.settle(request.index, request.begin, request.length) === undefined) {
-      this.pipeline.forget(request.index, request.begin, request.length);
-      return;
-    }
-    this.stall.answered(this.lastReceived, this.pipeline.size);
-    this.emit({ type: 'rejected', request });
-    this.offerWant();
-  }
-
   private onPeerRequest(request: BlockRequest): void {
     const { index, begin, length } = request;
     const pieceLength = this.input.pieceLength;
@@ -404,7 +301,7 @@ export class SessionCore {
 
   private onExtensionHandshake(payload: Uint8Array): void {
     const { client, reqq } = decodeExtensionHandshake(payload);
-    this.peerReqq = reqq;
+    this.download.setPeerQueue(reqq);
     this.emit({ type: 'extended-handshake', client, reqq });
   }
 
@@ -425,58 +322,10 @@ export class SessionCore {
     return out;
   }
 
-  private pipelineCap(): number {
-    return Math.min(this.options.maxPipeline, this.peerReqq ?? this.options.maxPipeline);
-  }
-
-  /** Tells the supervisor how many more requests would fill the pipeline, when it can take any. */
-  private offerWant(): void {
-    if (this.phase !== 'live' || this.peerChoking) return;
-    // Slow start: the rate so far in this window counts too (over at least a tenth of a second),
-    // so a fast peer fills a deep pipeline within milliseconds, not after the first full window.
-    const elapsed = Math.max(this.scheduler.now() - this.windowStart, this.options.rateInterval / 10);
-    const rate = Math.max(this.rateDown, (this.bytesDown * 1000) / elapsed);
-    const depth = pipelineDepth(rate, {
-      blockSize: this.options.blockSize,
-      horizon: this.options.pipelineHorizon,
-      min: this.options.minPipeline,
-      max: this.pipelineCap(),
-    });
-    const count = Math.max(0, depth - this.pipeline.size);
-    // A deep pipeline is topped up in batches (an eighth of it): fewer wants, picks and writes.
-    // What the supervisor still owes counts as asked for; a want that shrinks is said at once.
-    if (count < this.owed || count - this.owed >= Math.max(1, Math.floor(depth / 8))) {
-      this.owed = count;
-      this.emit({ type: 'want', count });
-    }
-  }
-
   private send(chunks: Uint8Array[]): void {
     if (this.closed || chunks.length === 0) return;
     if (!this.connection.write(chunks)) this.writable = false;
     this.lastSent = this.scheduler.now();
-  }
-
-  /**
-   * One lazy timer for every request's timeout, due when the oldest one's is: answered requests
-   * leave it armed, and it re-checks the clock when it fires.
-   */
-  private armRequestTimer(): void {
-    if (this.requestTimer !== undefined || this.paused) return;
-    const oldest = this.pipeline.oldestSentAt();
-    if (oldest === undefined) return;
-    const timeout = this.options.requestTimeout;
-    this.requestTimer = this.after(Math.max(0, oldest + timeout - this.scheduler.now()), () => {
-      this.requestTimer = undefined;
-      for (const request of this.pipeline.expired(this.scheduler.now(), timeout)) {
-        if (this.closed) return;
-        if (!this.pipeline.abandon(request)) continue;
-        this.send([encodeMessage({ type: 'cancel', ...request })]);
-        this.emit({ type: 'request-timeout', request });
-        this.offerWant();
-      }
-      if (!this.closed) this.armRequestTimer();
-    });
   }
 
   /** Idle and keep-alive re-check lazily: one timer each, moved only when it fires. */
@@ -485,20 +334,6 @@ export class SessionCore {
       const silent = this.scheduler.now() - this.lastReceived;
       if (silent >= this.options.idleTimeout) this.close({ kind: 'idle-timeout', ms: this.options.idleTimeout });
       else this.armIdle(this.options.idleTimeout - silent);
-    });
-  }
-
-  /** One lazy timer while the peer owes an answer; it re-checks the clock when it fires. */
-  private armStall(): void {
-    if (this.stallTimer !== undefined || this.paused) return;
-    const owing = this.stall.owing(this.scheduler.now());
-    if (owing === undefined) return;
-    const limit = this.options.stallTimeout;
-    this.stallTimer = this.after(limit - owing, () => {
-      this.stallTimer = undefined;
-      const now = this.stall.owing(this.scheduler.now());
-      if (now !== undefined && now >= limit) this.close({ kind: 'stalled', ms: limit });
-      else this.armStall();
     });
   }
 
@@ -513,16 +348,11 @@ export class SessionCore {
   private armRate(): void {
     const period = this.options.rateInterval;
     this.rateTimer = this.after(period, () => {
-      // Whole bytes per second, as small integers: the raw quotient is a heap number even when it
-      // is whole, and storing one turns the field into a double, which deoptimises every method
-      // V8 had compiled for this class (a 1 GiB download: 63 deopts before, 35 after).
-      this.rateDown = Math.round((this.bytesDown * 1000) / period);
-      const up = Math.round((this.uploads.takeSentBytes() * 1000) / period);
-      this.bytesDown = 0;
-      this.windowStart = this.scheduler.now();
+      const down = this.download.closeRateWindow(period, this.scheduler.now());
+      const up = Math.round((this.uploads.takeSentBytes() * 1000) / period); // a small integer, as `down`
       this.armRate();
-      this.emit({ type: 'rate', down: this.rateDown, up });
-      this.offerWant();
+      this.emit({ type: 'rate', down, up });
+      this.download.offerWant();
     });
   }
 
