@@ -7,9 +7,9 @@ import { lastValueFrom, toArray } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createTorrent } from '../../src/io/create-torrent.js';
 import {
-  RESUME_VERSION, ResumeError, type ResumeRecord, type ResumeStore, createResumeStore, decideResume, decodeResumeRecord,
-  encodeResumeRecord,
-} from '../../src/io/resume-store.js';
+  RESUME_VERSION, ResumeError, type ResumeRecord, decideResume, decodeResumeRecord, encodeResumeRecord,
+} from '../../src/io/resume-record.js';
+import { type ResumeStore, createResumeStore } from '../../src/io/resume-store.js';
 import type { Metainfo } from '../../src/metainfo/metainfo.js';
 import { Bitfield } from '../../src/pieces/bitfield.js';
 
