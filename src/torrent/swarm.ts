@@ -186,7 +186,9 @@ export class Swarm {
     const have = { type: 'have', index } as const; // one command object for every peer
     for (const peer of this.peers.values()) {
       if (!peer.live) continue;
-      this.fx.send(peer.key, have);
+      // A seed has no use for it (libtorrent's send_redundant_have off, for seeds only): in a
+      // swarm of seeds, `have` was most of the supervisor's commands (docs/performance.md).
+      if (!peer.isSeed) this.fx.send(peer.key, have);
       if (peer.pieces?.get(index) === true) {
         peer.wanted -= 1;
         this.updateInterest(peer);

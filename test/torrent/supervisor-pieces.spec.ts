@@ -34,15 +34,14 @@ describe('supervisor: endgame', () => {
     expect(sessions.timeline(keyOf(1))).toEqual([
       [1, cmd.interested],
       ...[0, 1, 2, 3].flatMap((index) => [[1, cmd.request(index, 0)], [1, cmd.request(index, 1)]]),
-      [10, cmd.have(0)], [10, cmd.have(1)], [10, cmd.have(2)],
       [40, cmd.cancel(3, 1)], // B's copy came first
-      [40, cmd.have(3)], [40, cmd.notInterested],
+      [40, cmd.notInterested], // A and B are seeds: no `have` for them
     ]);
     expect(sessions.timeline(keyOf(2))).toEqual([
       [21, cmd.interested],
       [21, cmd.request(3, 0)], [21, cmd.request(3, 1)], // duplicates of A's last blocks
       [30, cmd.cancel(3, 0)], // A's copy came first
-      [40, cmd.have(3)], [40, cmd.notInterested],
+      [40, cmd.notInterested],
     ]);
   }));
 });

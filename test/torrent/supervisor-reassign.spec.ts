@@ -45,7 +45,7 @@ describe('supervisor: reassignment', () => {
       [2, cmd.request(2, 0)], [2, cmd.request(2, 1)], [2, cmd.request(3, 0)], [2, cmd.request(3, 1)],
       // A's four blocks, free again since A closed at 10:
       [12, cmd.request(0, 0)], [12, cmd.request(0, 1)], [12, cmd.request(1, 0)], [12, cmd.request(1, 1)],
-      [20, cmd.have(0)], [20, cmd.have(1)], [20, cmd.have(2)], [20, cmd.have(3)], [20, cmd.notInterested],
+      [20, cmd.notInterested], // B is a seed: no `have`
     ]);
     expect(store.written).toEqual([0, 1, 2, 3]);
   }));

@@ -72,7 +72,8 @@ describe('supervisor: completion', () => {
   it('unsubscribing in the middle of a write lets the write finish, and reports nothing after the end', marbles((m) => {
     // A verified piece is written even when the torrent stops (the disk pool's close waits for it).
     const candidates$ = m.cold('a', { a: dial(1) });
-    const a = m.cold<PeerEvent>('-(hfuw) 3ms (01)', { ...opening(1, 2), ...blocks });
+    // A has piece 0 only: not a seed, so it is told `have` once the piece is on disk.
+    const a = m.cold<PeerEvent>('-(hfuw) 3ms (01)', { ...opening(1, 2, [0]), ...blocks });
     const write = m.cold('20ms (x|)');
     const store = fakeStore({ write: () => write });
     const { events$, sessions } = setup(m, { candidates$, scripts: { 1: a }, store });
@@ -89,7 +90,8 @@ describe('supervisor: completion', () => {
 
   it('a slow write holds the piece until it is on disk', marbles((m) => {
     const candidates$ = m.cold('a', { a: dial(1) });
-    const a = m.cold<PeerEvent>('-(hfuw) 3ms (01)', { ...opening(1, 2), ...blocks });
+    // A has piece 0 only: not a seed, so it is told `have` once the piece is on disk.
+    const a = m.cold<PeerEvent>('-(hfuw) 3ms (01)', { ...opening(1, 2, [0]), ...blocks });
     const write = m.cold('20ms (x|)');
     const store = fakeStore({ write: () => write });
     const { events$, sessions } = setup(m, { candidates$, scripts: { 1: a }, store });
@@ -118,7 +120,7 @@ describe('supervisor: completion', () => {
 });
 
 describe('supervisor: have and interest', () => {
-  it('sends `have` to every live peer after each piece is stored, and interest follows what they have', marbles((m) => {
+  it('sends `have` to every live peer but seeds after each piece is stored, and interest follows what they have', marbles((m) => {
     const candidates$ = m.cold('abc', { a: dial(1), b: dial(2), c: dial(3) });
     // A has everything: piece 0 (asked at 1, in at 9), piece 1 (14, 17), pieces 2 and 3 (22, 25).
     const a = m.cold<PeerEvent>('-(hfuw) 2ms (01) 1ms w 2ms (23) 1ms x 2ms (4567)', {
@@ -137,13 +139,12 @@ describe('supervisor: have and interest', () => {
     m.expect(c).toHaveSubscriptions('--^ 22ms !');
     m.flush();
 
+    // A is a seed: it hears no `have`, only that we are no longer interested.
     expect(sessions.timeline(keyOf(1))).toEqual([
       [1, cmd.interested], [1, cmd.request(0, 0)], [1, cmd.request(0, 1)],
-      [9, cmd.have(0)],
       [14, cmd.request(1, 0)], [14, cmd.request(1, 1)],
-      [17, cmd.have(1)],
       [22, cmd.request(2, 0)], [22, cmd.request(2, 1)], [22, cmd.request(3, 0)], [22, cmd.request(3, 1)],
-      [25, cmd.have(2)], [25, cmd.have(3)], [25, cmd.notInterested],
+      [25, cmd.notInterested],
     ]);
     expect(sessions.timeline(keyOf(2))).toEqual([
       [2, cmd.interested],
