@@ -17,7 +17,8 @@ const ACCEPTED = Object.freeze({ duplicate: false, pieceComplete: false, cancel:
 const COMPLETED = Object.freeze({ duplicate: false, pieceComplete: true, cancel: NO_CANCELS });
 const NO_BUDGET: RequestBudget = Object.freeze({});
 
-interface PeerState {
+interface PeerState<P> {
+  readonly id: P;
   /** Block keys (index * stride + block) in flight with this peer; renewed (young-tables.ts). */
   inFlight: Set<number>;
   /** Keys added to `inFlight`, for its renewal. */
@@ -32,8 +33,8 @@ interface PeerState {
 
 /**
  * The block bookkeeping and request strategy of one torrent; see docs/picker.md. One instance,
- * mutated in place by the torrent's supervisor. Per block event: O(1) plus O(peers) only when a
- * duplicate must be cancelled. Starting a piece scans the availability buckets, rarest first.
+ * mutated in place by the torrent's supervisor. Per block event: O(1), plus O(its other holders)
+ * when a duplicate must be cancelled. Starting a piece scans the availability buckets, rarest first.
  *
  * `P` is whatever identifies a peer session for the caller (an address string, a session id).
  */
@@ -50,7 +51,7 @@ export class PiecePicker<P = string> {
   private readonly progress = new Map<number, PieceProgress<P>>();
   /** Started pieces with a free block, oldest first. */
   private readonly open = new Set<number>();
-  private readonly peers = new Map<P, PeerState>();
+  private readonly peers = new Map<P, PeerState<P>>();
   /** Free blocks over all missing pieces, started or not. */
   private unrequested = 0;
   /** Bumped when a piece becomes untouched again, so exhausted peers scan again. */
@@ -215,7 +216,7 @@ export class PiecePicker<P = string> {
       this.unrequested--;
       if (piece.freeCount === 0) this.open.delete(req.index);
     }
-    const cancel = (piece.requesters[block] ?? 0) > 0 ? this.withdraw(key, peerId) : NO_CANCELS;
+    const cancel = (piece.requesters[block] ?? 0) > 0 ? this.withdraw(piece, block, peerId) : NO_CANCELS;
     piece.requesters[block] = 0;
     if (cancel.length > 0) return { duplicate: false, pieceComplete: piece.isComplete, cancel };
     return piece.isComplete ? COMPLETED : ACCEPTED;
@@ -254,7 +255,7 @@ export class PiecePicker<P = string> {
     else {
       this.unrequested -= piece.freeCount;
       for (let block = 0; block < piece.blockCount; block++) {
-        if ((piece.requesters[block] ?? 0) > 0) cancels.push(...this.withdraw(this.key(index, block), undefined));
+        if ((piece.requesters[block] ?? 0) > 0) cancels.push(...this.withdraw(piece, block, undefined));
       }
     }
     this.retire(index);
@@ -278,7 +279,7 @@ export class PiecePicker<P = string> {
   }
 
   /** Hands out free blocks of the piece; returns true when the call is full (count or bytes). */
-  private fillFree(peer: PeerState, piece: PieceProgress<P>, out: BlockRequest[], max: number): boolean {
+  private fillFree(peer: PeerState<P>, piece: PieceProgress<P>, out: BlockRequest[], max: number): boolean {
     while (out.length < max) {
       const block = piece.nextFree();
       if (block < 0) return false;
@@ -290,7 +291,7 @@ export class PiecePicker<P = string> {
   }
 
   /** Endgame: blocks in flight with fewer peers first, never twice to one peer. */
-  private fillDuplicates(peer: PeerState, has: Bitfield, out: BlockRequest[], max: number): void {
+  private fillDuplicates(peer: PeerState<P>, has: Bitfield, out: BlockRequest[], max: number): void {
     for (let level = 1; level < this.endgameMaxRequests; level++) {
       for (const piece of this.progress.values()) {
         if (piece.isComplete || !has.get(piece.index)) continue;
@@ -304,11 +305,11 @@ export class PiecePicker<P = string> {
   }
 
   /** Records one block in flight with the peer, if the byte budget allows. */
-  private hand(peer: PeerState, piece: PieceProgress<P>, block: number, out: BlockRequest[]): boolean {
+  private hand(peer: PeerState<P>, piece: PieceProgress<P>, block: number, out: BlockRequest[]): boolean {
     const length = piece.blockLength(block);
     if (length > this.bytesLeft) return false;
     this.bytesLeft -= length;
-    piece.request(block);
+    piece.request(block, peer.id);
     peer.inFlight.add(this.key(piece.index, block));
     peer.inserts += 1;
     if (peer.inserts % RENEW_AFTER_INSERTS === 0) peer.inFlight = new Set(peer.inFlight);
@@ -331,19 +332,23 @@ export class PiecePicker<P = string> {
     return -1;
   }
 
-  /** Removes the block from every peer but `except` that has it in flight; lists the cancels. */
-  private withdraw(key: number, except: P | undefined): Cancel<P>[] {
+  /**
+   * Removes the block from every peer but `except` that has it in flight; lists the cancels. Asks
+   * only the peers the piece lists for the block (at most `endgameMaxRequests`), not every peer.
+   */
+  private withdraw(piece: PieceProgress<P>, block: number, except: P | undefined): Cancel<P>[] {
     const cancels: Cancel<P>[] = [];
-    const index = this.geometry.indexOfKey(key);
-    for (const [id, other] of this.peers) {
-      if (id === except || !other.inFlight.delete(key)) continue;
-      this.untrack(other, index);
+    const key = this.key(piece.index, block);
+    piece.takeHolders(block, (id) => {
+      const other = id === except ? undefined : this.peers.get(id);
+      if (other === undefined || !other.inFlight.delete(key)) return;
+      this.untrack(other, piece.index);
       cancels.push({ peerId: id, req: this.geometry.requestOf(key) });
-    }
+    });
     return cancels;
   }
 
-  private releaseAll(peer: PeerState): void {
+  private releaseAll(peer: PeerState<P>): void {
     for (const key of peer.inFlight) {
       this.release(this.geometry.indexOfKey(key), this.geometry.blockOfKey(key));
     }
@@ -358,16 +363,16 @@ export class PiecePicker<P = string> {
     this.open.add(index);
   }
 
-  private untrack(peer: PeerState, index: number): void {
+  private untrack(peer: PeerState<P>, index: number): void {
     const left = (peer.pieces.get(index) ?? 1) - 1;
     if (left > 0) peer.pieces.set(index, left);
     else peer.pieces.delete(index);
   }
 
-  private peer(peerId: P): PeerState {
+  private peer(peerId: P): PeerState<P> {
     let peer = this.peers.get(peerId);
     if (peer === undefined) {
-      peer = { inFlight: new Set(), inserts: 0, pieces: new Map(), exhausted: -1, exhaustedCount: -1 };
+      peer = { id: peerId, inFlight: new Set(), inserts: 0, pieces: new Map(), exhausted: -1, exhaustedCount: -1 };
       this.peers.set(peerId, peer);
     }
     return peer;

@@ -19,6 +19,13 @@ export class PieceProgress<P> {
   readonly state: Uint8Array;
   /** How many peers each block is in flight with (above 1 only in endgame). */
   readonly requesters: Uint8Array;
+  /**
+   * Who may have each block in flight: the peer it was handed to while nobody else had it, and
+   * (endgame) the peers it was handed to besides. A superset: a peer stays listed after it gave
+   * the block back, so the caller checks each one's own in-flight set.
+   */
+  private readonly holder: (P | undefined)[];
+  private duplicates: Map<number, P[]> | undefined;
   readonly contributors = new Set<P>();
   freeCount: number;
   receivedCount = 0;
@@ -32,6 +39,7 @@ export class PieceProgress<P> {
     this.blockCount = Math.ceil(pieceLength / blockSize);
     this.state = new Uint8Array(this.blockCount);
     this.requesters = new Uint8Array(this.blockCount);
+    this.holder = new Array<P | undefined>(this.blockCount);
     this.freeCount = this.blockCount;
   }
 
@@ -50,8 +58,16 @@ export class PieceProgress<P> {
   }
 
   /** One more peer has the block in flight; returns true if it was free before. */
-  request(block: number): boolean {
-    this.requesters[block] = (this.requesters[block] ?? 0) + 1;
+  request(block: number, peer: P): boolean {
+    const before = this.requesters[block] ?? 0;
+    this.requesters[block] = before + 1;
+    if (before === 0) this.holder[block] = peer;
+    else {
+      this.duplicates ??= new Map();
+      const others = this.duplicates.get(block);
+      if (others === undefined) this.duplicates.set(block, [peer]);
+      else others.push(peer);
+    }
     if (this.state[block] !== FREE) return false;
     this.state[block] = REQUESTED;
     this.freeCount--;
@@ -81,5 +97,15 @@ export class PieceProgress<P> {
     this.receivedCount++;
     this.contributors.add(peer);
     return wasFree;
+  }
+
+  /** Calls `each` for every peer that may have the block in flight (see `holder`), then forgets them. */
+  takeHolders(block: number, each: (peer: P) => void): void {
+    const first = this.holder[block];
+    this.holder[block] = undefined;
+    const others = this.duplicates?.get(block);
+    this.duplicates?.delete(block);
+    if (first !== undefined) each(first);
+    if (others !== undefined) for (const peer of others) each(peer);
   }
 }

@@ -40,7 +40,11 @@ export class SwarmPeer {
   live = false;
   peerId: string | undefined;
   pieces: PieceSet | undefined;
-  /** Pieces the peer has that we lack: we are interested while this is above zero. */
+  /**
+   * Pieces the peer has that we lack: we are interested while this is above zero. A seed's is not
+   * counted down (it hears no `have`): it stays above zero, as the true count does, until our
+   * last piece, when being complete ends our interest anyway.
+   */
   wanted = 0;
   amInterested = false;
   amChoking = true;
@@ -59,6 +63,8 @@ export class SwarmPeer {
 export class Swarm {
   readonly picker: PiecePicker<string>;
   readonly peers = new Map<string, SwarmPeer>();
+  /** Live peers not known to have every piece: those that hear `have` and count `wanted` down. */
+  private readonly partial = new Set<SwarmPeer>();
   private readonly buffers = new Map<number, Uint8Array>();
   /** Bytes of complete pieces being hashed or written. */
   private settlingBytes = 0;
@@ -103,6 +109,7 @@ export class Swarm {
         }
         peer.live = true;
         peer.peerId = id;
+        if (!peer.isSeed) this.partial.add(peer);
         this.fx.emit({ type: 'peer-connected', key: peer.key, address: peer.address });
         return;
       }
@@ -114,6 +121,7 @@ export class Swarm {
         const pieces = this.ownPieces(peer);
         if (!pieces.set(event.index)) return;
         this.picker.peerHas(peer.key, event.index);
+        if (pieces.isComplete) this.partial.delete(peer);
         if (!this.have.get(event.index)) {
           peer.wanted += 1;
           this.updateInterest(peer);
@@ -165,6 +173,7 @@ export class Swarm {
   remove(peer: SwarmPeer): void {
     if (this.peers.get(peer.key) !== peer) return;
     this.peers.delete(peer.key);
+    this.partial.delete(peer);
     this.picker.peerGone(peer.key);
     if (peer.peerInterested) this.fx.chokeInputChanged();
     this.fillAll();
@@ -183,18 +192,19 @@ export class Swarm {
     this.picker.pieceVerified(index);
     this.have.set(index);
     this.fx.emit({ type: 'piece-verified', index });
+    // Only peers that are not seeds hear `have`: a seed has no use for it (libtorrent's
+    // send_redundant_have off, for seeds only), and in a swarm of seeds it was most of the
+    // supervisor's work (docs/performance.md). A seed's interest changes only with the last piece.
     const have = { type: 'have', index } as const; // one command object for every peer
-    for (const peer of this.peers.values()) {
-      if (!peer.live) continue;
-      // A seed has no use for it (libtorrent's send_redundant_have off, for seeds only): in a
-      // swarm of seeds, `have` was most of the supervisor's commands (docs/performance.md).
-      if (!peer.isSeed) this.fx.send(peer.key, have);
+    for (const peer of this.partial) {
+      this.fx.send(peer.key, have);
       if (peer.pieces?.get(index) === true) {
         peer.wanted -= 1;
         this.updateInterest(peer);
       }
     }
     if (this.picker.isComplete) {
+      for (const peer of this.peers.values()) this.updateInterest(peer); // the seeds' too
       this.fx.emit(this.stats()); // the final counters, before the stream may end
       this.fx.emit({ type: 'complete' });
     }
@@ -298,6 +308,8 @@ export class Swarm {
 
   private onBitfield(peer: SwarmPeer, pieces: PieceSet): void {
     peer.pieces = pieces;
+    if (peer.isSeed) this.partial.delete(peer);
+    else if (peer.live) this.partial.add(peer);
     if (pieces.count === pieces.length) this.picker.peerHasAll(peer.key);
     else if (isBitfield(pieces)) this.picker.peerBitfield(peer.key, pieces);
     else for (let i = 0; i < pieces.length; i += 1) if (pieces.get(i)) this.picker.peerHas(peer.key, i);

@@ -290,6 +290,23 @@ describe('PiecePicker: ownership of blocks', () => {
     expect(outcome.cancel).toEqual([{ peerId: 'b', req: block(0, 0) }]);
   });
 
+  it('cancels each other requester of a block once, also one that gave it back and took it again', () => {
+    const p = picker(1, { endgameMaxRequests: 3 });
+    const all = Bitfield.full(1);
+    p.nextRequests('a', all, 2); // both blocks: endgame from here
+    expect(p.nextRequests('b', all, 1)).toEqual([block(0, 0)]);
+    p.peerChoked('a'); // gives both back: block 0 stays with b, block 1 is free
+    expect(p.nextRequests('a', all, 2)).toEqual([block(0, 4), block(0, 0)]);
+    const outcome = p.blockReceived('c', block(0, 0));
+    expect(outcome.cancel).toEqual([{ peerId: 'a', req: block(0, 0) }, { peerId: 'b', req: block(0, 0) }]);
+    expect(p.inFlightFor('a')).toEqual([block(0, 4)]);
+    expect(p.inFlightFor('b')).toEqual([]);
+    // A peer gone before the copy arrives is not cancelled.
+    expect(p.nextRequests('d', all, 1)).toEqual([block(0, 4)]);
+    p.peerGone('a');
+    expect(p.blockReceived('c', block(0, 4)).cancel).toEqual([{ peerId: 'd', req: block(0, 4) }]);
+  });
+
   it('discards blocks of pieces not started or already done', () => {
     const p = picker(2, {}, bits(2, [1]));
     expect(p.blockReceived('x', block(0, 0)).duplicate).toBe(true);

@@ -142,13 +142,39 @@ describe('Swarm', () => {
     fx.sent.length = 0;
     swarm.pieceStored(3, new Uint8Array(PIECE_LENGTH));
     // The seed needs no `have`, only to hear we are no longer interested.
-    expect(fx.sent).toEqual([[keyOf(1), cmd.notInterested], [keyOf(2), cmd.have(3)]]);
+    expect(fx.sent).toEqual([[keyOf(2), cmd.have(3)], [keyOf(1), cmd.notInterested]]);
     expect(fx.events.slice(-3)).toEqual([
       out.verified(3),
       { type: 'stats', received: 2 * BLOCK, uploaded: 0, failed: 0, downRate: 0, upRate: 0, peers: 2, seeds: 1, piecesDone: 4 },
       out.complete,
     ]);
     expect(swarm.isComplete).toBe(true);
+  });
+
+  it('a peer that completes with `have` hears no more `have`; one that sent no bitfield still does', () => {
+    const { swarm, fx } = swarmOf({}, pieces(0));
+    const almost = livePeer(swarm, 1, [0, 1, 2]);
+    const unknown = new SwarmPeer(keyOf(2), addr(2));
+    swarm.add(unknown);
+    swarm.onPeerEvent(unknown, ev.handshake(2)); // no bitfield: nothing known of its pieces
+    /** Asks peer 1 for a piece's two blocks, delivers them, stores the piece; returns the commands sent then. */
+    const fetchPiece = (): [string, PeerCommand][] => {
+      fx.sent.length = 0;
+      swarm.onPeerEvent(almost, ev.want(2));
+      const requested = fx.sent.flatMap(([, command]) => (command.type === 'request' ? [command] : []));
+      const index = requested[0]?.index ?? -1;
+      for (const request of requested) swarm.onPeerEvent(almost, blockOf(request.index, request.begin / BLOCK));
+      fx.sent.length = 0;
+      swarm.pieceStored(index, new Uint8Array(PIECE_LENGTH));
+      return fx.sent.filter(([, command]) => command.type !== 'request' && command.type !== 'requests');
+    };
+    const first = fetchPiece(); // piece 1 or 2
+    expect(first.filter(([, command]) => command.type === 'have').map(([key]) => key)).toEqual([keyOf(1), keyOf(2)]);
+    swarm.onPeerEvent(almost, ev.have(3)); // now a seed
+    const second = fetchPiece();
+    expect(second.filter(([, command]) => command.type === 'have').map(([key]) => key)).toEqual([keyOf(2)]);
+    // Still interested in the seed: one piece is missing.
+    expect(second.filter(([, command]) => command.type === 'not-interested')).toEqual([]);
   });
 
   it('a failed piece strikes its contributors, closes them at maxStrikes, and goes back to the picker', () => {
