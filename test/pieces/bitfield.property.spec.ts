@@ -4,6 +4,8 @@ import { Bitfield, bitfieldByteLength } from '../../src/pieces/bitfield.js';
 import { PiecesError } from '../../src/pieces/pieces-error.js';
 
 const numRuns = Number(process.env.FUZZ_RUNS ?? 0) || 300;
+/** `npm run fuzz` (100,000 runs) takes minutes here, past vitest's 60 s default. */
+const timeout = Math.max(60_000, numRuns * 5);
 
 /** A piece count and a set of indexes in it. */
 const bitfieldSpec = fc
@@ -30,7 +32,7 @@ describe('Bitfield properties', () => {
       }),
       { numRuns },
     );
-  });
+  }, timeout);
 
   it('count, get, set indexes and unset indexes agree with a model', () => {
     fc.assert(
@@ -47,7 +49,7 @@ describe('Bitfield properties', () => {
       }),
       { numRuns },
     );
-  });
+  }, timeout);
 
   it('any byte string with a spare bit set is rejected', () => {
     const spec = fc
@@ -64,7 +66,7 @@ describe('Bitfield properties', () => {
       }),
       { numRuns },
     );
-  });
+  }, timeout);
 
   it('any byte string of the wrong length is rejected; the right length with clear spare bits is not', () => {
     fc.assert(
@@ -79,5 +81,5 @@ describe('Bitfield properties', () => {
       }),
       { numRuns },
     );
-  });
+  }, timeout);
 });

@@ -5,6 +5,8 @@ import { PiecePicker } from '../../src/pieces/piece-picker.js';
 import type { BlockRequest } from '../../src/pieces/picker-types.js';
 
 const numRuns = Number(process.env.FUZZ_RUNS ?? 0) || 150;
+/** Each run simulates a whole download: `npm run fuzz` (100,000 runs) takes 7–8 minutes here. */
+const timeout = Math.max(60_000, numRuns * 10);
 const BLOCK = 4;
 const MAX_DUPLICATES = 2;
 
@@ -164,5 +166,5 @@ describe('PiecePicker simulation', () => {
       }),
       { numRuns },
     );
-  });
+  }, timeout);
 });
