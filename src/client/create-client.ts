@@ -124,7 +124,7 @@ export function createClient(options: ClientOptions = {}): Client {
     }),
   );
 
-  /** Fast-resume state in `<dir>/.rxtorrent/`, saved every 5 s and once more after the last write. */
+  /** Fast-resume state in `<dir>/.rxtorrent/`, saved every 5 s while `have` changes and once more after the last write. */
   const torrentResume = (meta: Metainfo, dir: string): TorrentResume => {
     const store = createResumeStore({ dir: defaultResumeDir(dir) });
     return {

@@ -26,6 +26,7 @@ import type { PeerSessionOptions } from '../peer/peer-session-options.js';
 import { announce$, type TrackerTransport } from '../tracker/announce.js';
 import { supervisor } from '../torrent/supervisor.js';
 import type { ConnectionSlots, PeerCandidate, PieceStore, SupervisorEvent, SwarmStats } from '../torrent/supervisor-types.js';
+import { resumeSaves } from './resume-saves.js';
 import { classifyStoreFailure } from './store-failure.js';
 import type { TorrentEvent, TorrentProgress, TorrentState } from './torrent-events.js';
 
@@ -58,7 +59,7 @@ export interface TorrentResume {
   save(have: Bitfield): Promise<void>;
   /** The torrent stopped: record `have` once the writes in flight have finished. */
   stopped(have: Bitfield): void;
-  /** ms between saves while running. */
+  /** ms between saves while running; a tick saves only when `have` changed (resume-saves.ts). */
   readonly interval: number;
 }
 
@@ -282,10 +283,7 @@ export function runTorrent(input: RunTorrentInput, deps: RunTorrentDeps): Observ
     const checkedOnce$ = new Subject<void>();
     let checkedOnce = false;
     const resume = input.resume;
-    const saving$: Observable<never> = resume === undefined ? EMPTY : interval(resume.interval, deps.scheduler).pipe(
-      exhaustMap(() => defer(() => resume.save(have)).pipe(catchError(() => EMPTY))),
-      ignoreElements(),
-    );
+    const saving$: Observable<never> = resume === undefined ? EMPTY : resumeSaves(have, resume, deps.scheduler);
     return concat(
       of(stateEvent('checking')),
       input.prepare().pipe(ignoreElements()),
