@@ -1,7 +1,7 @@
 /**
  * The clients the bench runs, as seeders and as leechers, all on 127.0.0.1 with fresh ports.
  *
- * Leechers that exit when complete (rxtorrent, aria2c, libtorrent) run under bench/rusage.py;
+ * Leechers that exit when complete (rxtorrent, aria2c, libtorrent, WebTorrent) run under bench/rusage.py;
  * transmission-daemon is a fresh daemon per run, measured from /proc. transmission never dials
  * loopback peers, so as a leecher it is added and announced *before* the seeders start: their
  * first announce names it and they dial it (rxtorrent from the tracker, libtorrent from the
@@ -18,12 +18,13 @@ import type { RunningTransmission } from '../test/support/transmission.js';
 import { procCpuSeconds, procStatus, sampleAnon, spawnMeasured } from './measure.js';
 import type { Usage } from './measure.js';
 
-export const CLIENTS = ['rxtorrent', 'aria2', 'libtorrent', 'transmission'] as const;
+export const CLIENTS = ['rxtorrent', 'aria2', 'libtorrent', 'webtorrent', 'transmission'] as const;
 export type ClientName = (typeof CLIENTS)[number];
 
 const ROOT = new URL('../', import.meta.url).pathname.replace('/bench/out/build/', '/');
 const RXTORRENT = join(ROOT, 'bin', 'rxtorrent');
 const LT = join(ROOT, 'bench', 'lt.py');
+const WT = join(ROOT, 'bench', 'wt.mjs');
 const PYTHON = '/usr/bin/python3';
 
 export interface Leecher {
@@ -48,7 +49,9 @@ export async function startLeecher(name: Exclude<ClientName, 'transmission'>, ct
     ? [RXTORRENT, 'download', ctx.torrent, '-o', ctx.out, '--port', String(port), '--host', '127.0.0.1', '--json']
     : name === 'aria2'
       ? ['/usr/bin/aria2c', ...aria2Args({ torrent: ctx.torrent, dir: ctx.out, listenPort: port, trackerIntervalSec: 2 })]
-      : [PYTHON, LT, 'leech', ctx.torrent, ctx.out, String(port)];
+      : name === 'webtorrent'
+        ? [process.execPath, WT, 'leech', ctx.torrent, ctx.out, String(port)]
+        : [PYTHON, LT, 'leech', ctx.torrent, ctx.out, String(port)];
   const child = spawnMeasured(argv);
   let doneAt: number | undefined;
   child.onLine((line) => {

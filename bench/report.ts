@@ -85,7 +85,7 @@ export function markdown(results: BenchResults): string {
     `Payload ${String(results.options['sizeMiB'])} MiB (4 files), ${String(results.options['pieceKiB'])} KiB pieces, ` +
       `${String(results.options['runs'])} runs per client; ${results.machine['cores'] ?? '?'} cores (${results.machine['cpu'] ?? '?'}), ` +
       `Node ${results.machine['node'] ?? '?'}, ${results.machine['aria2'] ?? ''}, ${results.machine['transmission'] ?? ''}, ` +
-      `libtorrent ${results.machine['libtorrent'] ?? ''}. Whole bench: ${fmt(results.seconds / 60, 1)} min.`,
+      `libtorrent ${results.machine['libtorrent'] ?? ''}, WebTorrent ${results.machine['webtorrent'] ?? ''}. Whole bench: ${fmt(results.seconds / 60, 1)} min.`,
     '',
     'Cells: median (min–max). MB/s = 10⁶ bytes/s from the leecher\'s start to its "done"; transfer MB/s from the first ' +
       'byte on disk; CPU = user+sys seconds of the leecher\'s process tree per GiB; RSS = peak resident set (anon = sampled peak RssAnon, ' +

@@ -231,6 +231,7 @@ async function versions(): Promise<Record<string, string>> {
     aria2: await first('/usr/bin/aria2c', ['--version'], (out) => out.split('\n')[0] ?? ''),
     transmission: await first('/usr/bin/transmission-daemon', ['-V'], (out) => out.split('\n')[0] ?? ''),
     libtorrent: await first('/usr/bin/python3', ['-c', 'import libtorrent; print(libtorrent.__version__)'], (out) => out),
+    webtorrent: await first(process.execPath, ['-p', "require('webtorrent/package.json').version"], (out) => out),
   };
 }
 
