@@ -2,7 +2,7 @@
  * The periodic fast-resume saves of a running torrent: every `resume.interval` ms, but only when
  * `have` changed since the last save that succeeded. A save fsyncs every content file and the
  * record, and on ext4 each one holds the disk's writes for the journal commit (a 1 GiB download
- * on the bench VM: ~0.1–0.2 s per save, docs/performance.md round 12), so a seeding torrent,
+ * on the bench VM: 0.04–0.19 s per save, docs/performance.md round 12), so a seeding torrent,
  * whose `have` no longer changes, saves once and then stays quiet instead of syncing every file
  * every few seconds for as long as it seeds. A failed save is tried again at the next tick.
  */
