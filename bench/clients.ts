@@ -42,17 +42,24 @@ export interface LeechContext {
   readonly timeoutMs: number;
 }
 
+/** The command line of a leecher that exits once complete. */
+function leecherArgv(name: Exclude<ClientName, 'transmission'>, ctx: LeechContext, port: number): string[] {
+  switch (name) {
+    case 'rxtorrent':
+      return [RXTORRENT, 'download', ctx.torrent, '-o', ctx.out, '--port', String(port), '--host', '127.0.0.1', '--json'];
+    case 'aria2':
+      return ['/usr/bin/aria2c', ...aria2Args({ torrent: ctx.torrent, dir: ctx.out, listenPort: port, trackerIntervalSec: 2 })];
+    case 'webtorrent':
+      return [process.execPath, WT, 'leech', ctx.torrent, ctx.out, String(port)];
+    case 'libtorrent':
+      return [PYTHON, LT, 'leech', ctx.torrent, ctx.out, String(port)];
+  }
+}
+
 /** A leecher that dials: started once the seeders are ready. */
 export async function startLeecher(name: Exclude<ClientName, 'transmission'>, ctx: LeechContext): Promise<Leecher> {
   const port = await freePort();
-  const argv = name === 'rxtorrent'
-    ? [RXTORRENT, 'download', ctx.torrent, '-o', ctx.out, '--port', String(port), '--host', '127.0.0.1', '--json']
-    : name === 'aria2'
-      ? ['/usr/bin/aria2c', ...aria2Args({ torrent: ctx.torrent, dir: ctx.out, listenPort: port, trackerIntervalSec: 2 })]
-      : name === 'webtorrent'
-        ? [process.execPath, WT, 'leech', ctx.torrent, ctx.out, String(port)]
-        : [PYTHON, LT, 'leech', ctx.torrent, ctx.out, String(port)];
-  const child = spawnMeasured(argv);
+  const child = spawnMeasured(leecherArgv(name, ctx, port));
   let doneAt: number | undefined;
   child.onLine((line) => {
     if (doneAt === undefined && (line.startsWith('{"type":"done"') || line.startsWith('{"type": "done"'))) doneAt = Date.now();

@@ -11,7 +11,7 @@
  */
 import {
   BehaviorSubject, EMPTY, Observable, type SchedulerLike, Subject, Subscription, catchError, combineLatest, concat, defer,
-  distinctUntilChanged, exhaustMap, filter, finalize, ignoreElements, interval, map, merge, mergeMap, of, range, share, startWith,
+  distinctUntilChanged, filter, finalize, ignoreElements, map, merge, mergeMap, of, range, share, startWith,
   switchMap, take,
   takeWhile, tap,
 } from '../rx.js';
