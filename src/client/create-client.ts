@@ -124,13 +124,16 @@ export function createClient(options: ClientOptions = {}): Client {
     }),
   );
 
-  /** Fast-resume state in `<dir>/.rxtorrent/`, saved every 5 s while `have` changes and once more after the last write. */
+  /**
+   * Fast-resume state in `<dir>/.rxtorrent/`: a light save every 5 s while `have` changes, a
+   * durable one when it stops changing, and a durable one after the last write.
+   */
   const torrentResume = (meta: Metainfo, dir: string): TorrentResume => {
     const store = createResumeStore({ dir: defaultResumeDir(dir) });
     return {
       interval: 5_000,
       load: () => store.load(meta, dir),
-      save: (have) => store.save(meta, dir, have),
+      save: (have, mode) => store.save(meta, dir, have, mode),
       stopped: (have) => {
         const saved = writesSettled().then(() => store.save(meta, dir, have)).catch(() => undefined);
         finalSaves.add(saved);

@@ -1,18 +1,24 @@
 /**
- * The periodic fast-resume saves of a running torrent: every `resume.interval` ms, but only when
- * `have` changed since the last save that succeeded. A save fsyncs every content file and the
- * record, and on ext4 each one holds the disk's writes for the journal commit (a 1 GiB download
- * on the bench VM: 0.04–0.19 s per save, docs/performance.md round 12), so a seeding torrent,
- * whose `have` no longer changes, saves once and then stays quiet instead of syncing every file
- * every few seconds for as long as it seeds. A failed save is tried again at the next tick.
+ * The periodic fast-resume saves of a running torrent, every `resume.interval` ms:
+ *
+ * - while `have` changes (a download), a light save (no fsync; the record holds within this boot);
+ * - once `have` has stayed the same for a whole interval after a light save (the writes went
+ *   quiet, or the download finished), or when it is complete, a durable one;
+ * - otherwise nothing: a seeding torrent saves once and then stays quiet.
+ *
+ * A durable save fsyncs every content file and the record, and on ext4 each fsync holds the
+ * disk's writes for the journal commit (0.04–0.19 s per save during a 1 GiB download on the bench
+ * VM, docs/performance.md round 12), so a running download never pays for one. A failed save is
+ * tried again at the next tick.
  */
-import { EMPTY, type Observable, type SchedulerLike, catchError, defer, exhaustMap, filter, ignoreElements, interval, tap } from '../rx.js';
+import { EMPTY, type Observable, type SchedulerLike, catchError, defer, exhaustMap, filter, ignoreElements, interval, map, tap } from '../rx.js';
 import type { Bitfield } from '../pieces/bitfield.js';
+import type { SaveMode } from '../io/resume-store.js';
 
 /** What the saves need of the torrent's resume state (`TorrentResume` in run-torrent.ts). */
 export interface ResumeSaver {
   /** Records `have` (only pieces whose writes completed). */
-  save(have: Bitfield): Promise<void>;
+  save(have: Bitfield, mode: SaveMode): Promise<void>;
   /** ms between saves while running. */
   readonly interval: number;
 }
@@ -20,13 +26,19 @@ export interface ResumeSaver {
 /** Never emits; each subscription starts with nothing saved, so its first tick saves. */
 export function resumeSaves(have: Bitfield, resume: ResumeSaver, scheduler: SchedulerLike): Observable<never> {
   return defer(() => {
-    let saved: Bitfield | undefined;
+    let saved: { readonly have: Bitfield; readonly mode: SaveMode } | undefined;
+    const modeNow = (): SaveMode | undefined => {
+      const changed = saved === undefined || !saved.have.equals(have);
+      if (changed) return have.isComplete ? 'durable' : 'light';
+      return saved?.mode === 'light' ? 'durable' : undefined;
+    };
     return interval(resume.interval, scheduler).pipe(
-      filter(() => saved === undefined || !saved.equals(have)),
-      exhaustMap(() => {
+      map(modeNow),
+      filter((mode) => mode !== undefined),
+      exhaustMap((mode) => {
         const snapshot = have.clone();
-        return defer(() => resume.save(snapshot)).pipe(
-          tap({ complete: () => (saved = snapshot) }),
+        return defer(() => resume.save(snapshot, mode)).pipe(
+          tap({ complete: () => (saved = { have: snapshot, mode }) }),
           catchError(() => EMPTY),
         );
       }),

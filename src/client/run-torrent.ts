@@ -18,6 +18,7 @@ import {
 import { backoffDelay } from '../operators/backoff-delay.js';
 import { pieceLength } from '../metainfo/file-layout.js';
 import type { Metainfo } from '../metainfo/metainfo.js';
+import type { SaveMode } from '../io/resume-store.js';
 import { Bitfield } from '../pieces/bitfield.js';
 import type { PeerAddress } from '../peer/connection.js';
 import type { PeerEvent } from '../peer/peer-events.js';
@@ -55,11 +56,11 @@ export interface RunTorrentInput {
 export interface TorrentResume {
   /** The pieces recorded as on disk, when the record still matches the files; else `undefined`. */
   load(): Promise<Bitfield | undefined>;
-  /** Records `have` (only pieces whose writes completed). */
-  save(have: Bitfield): Promise<void>;
+  /** Records `have` (only pieces whose writes completed); `light` holds within this boot only. */
+  save(have: Bitfield, mode: SaveMode): Promise<void>;
   /** The torrent stopped: record `have` once the writes in flight have finished. */
   stopped(have: Bitfield): void;
-  /** ms between saves while running; a tick saves only when `have` changed (resume-saves.ts). */
+  /** ms between saves while running: light ones while `have` changes, then a durable one (resume-saves.ts). */
   readonly interval: number;
 }
 

@@ -35,6 +35,12 @@ export interface ResumeRecord {
   readonly have: Bitfield;
   /** Every non-pad file of the torrent, in metainfo order. */
   readonly files: readonly RecordedFile[];
+  /**
+   * Set on a light record, written without any fsync: the boot (Linux's boot id) it is good for.
+   * A killed process loses nothing the page cache holds, a power cut does, and the next boot has
+   * another id, so the record is trusted only within the boot that wrote it.
+   */
+  readonly boot?: string;
 }
 
 /** Why a restart has to recheck. */
@@ -46,6 +52,7 @@ export type ResumeRejection =
   | { readonly kind: 'info-hash'; readonly found: string }
   | { readonly kind: 'piece-count'; readonly found: number; readonly expected: number }
   | { readonly kind: 'file-list'; readonly index: number }
+  | { readonly kind: 'other-boot'; readonly recorded: string; readonly current: string | undefined }
   | {
       readonly kind: 'file-changed';
       readonly path: string;
@@ -96,13 +103,17 @@ export function foreignRecord(meta: Metainfo, record: ResumeRecord): ResumeRejec
 
 /**
  * Whether a restart may skip the recheck: `record` must be this torrent's (version, info hash,
- * piece count, file paths) and every file's `current` stamp (metainfo order, non-pad files) must
- * equal the recorded one; a file absent then and now is fine unless a recorded piece needs it.
+ * piece count, file paths), a light record must come from this boot (`bootId`), and every file's
+ * `current` stamp (metainfo order, non-pad files) must equal the recorded one; a file absent then
+ * and now is fine unless a recorded piece needs it.
  */
-export function decideResume(meta: Metainfo, record: ResumeRecord, current: readonly (FileStamp | undefined)[]): ResumeDecision {
+export function decideResume(
+  meta: Metainfo, record: ResumeRecord, current: readonly (FileStamp | undefined)[], bootId?: string,
+): ResumeDecision {
   const recheck = (reason: ResumeRejection): ResumeDecision => ({ kind: 'recheck', reason });
   const foreign = foreignRecord(meta, record);
   if (foreign !== undefined) return recheck(foreign);
+  if (record.boot !== undefined && record.boot !== bootId) return recheck({ kind: 'other-boot', recorded: record.boot, current: bootId });
   const files = dataFiles(meta);
   if (record.files.length !== files.length) return recheck({ kind: 'file-list', index: Math.min(record.files.length, files.length) });
   const needed = new Set<number>();
@@ -130,13 +141,15 @@ export function encodeResumeRecord(record: ResumeRecord): Uint8Array {
     }
     return entry;
   });
-  return encodeBencode(new Map<string, BencodeValue>([
+  const top = new Map<string, BencodeValue>([
     ['version', record.version],
     ['info-hash', record.infoHash],
     ['piece-count', record.pieceCount],
     ['have', record.have.toBytes()],
     ['files', files],
-  ]));
+  ]);
+  if (record.boot !== undefined) top.set('boot', utf8.encode(record.boot));
+  return encodeBencode(top);
 }
 
 /** Reads a resume file's bytes; anything that is not a well-formed record is a `ResumeError`. */
@@ -182,7 +195,13 @@ export function decodeResumeRecord(bytes: Uint8Array): ResumeRecord {
     if (stamp.size < 0 || Math.abs(stamp.mtimeNs) >= 1_000_000) throw malformed(`files[${at}] stamp out of range`);
     return { path, stamp };
   });
-  return { version, infoHash: infoHash.slice(), pieceCount, have, files };
+  const record = { version, infoHash: infoHash.slice(), pieceCount, have, files };
+  if (!top.has('boot')) return record;
+  try {
+    return { ...record, boot: utf8.decode(bytesOf(top.get('boot'), 'boot')) };
+  } catch (error) {
+    throw error instanceof ResumeError ? error : malformed('boot is not UTF-8');
+  }
 }
 
 /** The torrent's files that hold data (not pad files), with their metainfo index. */

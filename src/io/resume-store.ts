@@ -4,8 +4,14 @@
  *
  * ```
  * save(meta, contentDir, have) ─ snapshot have ─ fsync content ─ stat files ─ write tmp ─ fsync ─ rename
- * load(meta, contentDir)       ─ read ─ decode ─ info hash, piece count, paths ─ stat files ─ equal? ─▶ have
+ * load(meta, contentDir)       ─ read ─ decode ─ info hash, piece count, boot, paths ─ stat files ─ equal? ─▶ have
  * ```
+ *
+ * A light save (`save(…, 'light')`, where the boot id is known) skips every fsync and records the
+ * boot instead: it survives a killed process but not a power cut, after which the boot id differs
+ * and `load` says "recheck". Each fsync holds the disk's writes for a journal commit (0.04–0.19 s
+ * per save during a 1 GiB download on the bench VM, docs/performance.md round 12), so the saves
+ * of a running download are light and those after it (stop, quiet writes) durable.
  *
  * The file records the have-bitfield and, for every non-pad file, its size and mtime (ns) as
  * they were right after the writes the bitfield covers. `load` trusts the bitfield only when the
@@ -23,7 +29,7 @@
  */
 import { contentPath } from '../metainfo/content-path.js';
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, open, readdir, rename, unlink } from 'node:fs/promises';
+import { lstat, mkdir, open, readFile, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Metainfo } from '../metainfo/metainfo.js';
 import { toHex } from '../metainfo/index.js';
@@ -46,7 +52,18 @@ export interface ResumeStoreOptions {
   readonly dir: string;
   /** fsync the content files before recording them, so the record also survives a power cut; default true. */
   readonly syncContent?: boolean;
+  /**
+   * The running system's boot id, which light records carry; default `readBootId` (Linux's, else
+   * `undefined`). Without one every save is durable and a light record is never trusted.
+   */
+  readonly bootId?: () => Promise<string | undefined>;
 }
+
+/**
+ * `durable`: the content files, the record and its folder fsynced; the record survives a power
+ * cut. `light`: no fsync, the record carries the boot id and holds only within this boot.
+ */
+export type SaveMode = 'durable' | 'light';
 
 export interface ResumeStore {
   /**
@@ -60,16 +77,19 @@ export interface ResumeStore {
   /** The stored record if it decodes and is this torrent's, whatever the files look like now. */
   read(meta: Metainfo): Promise<ResumeRecord | undefined>;
   /**
-   * Records `have` (copied at the call) with the files' current stamps, atomically. Saves of one
-   * torrent run one after another. Rejects with `ResumeError` (`save-failed`, `bad-bitfield`).
+   * Records `have` (copied at the call) with the files' current stamps, atomically; `light`
+   * (default `durable`) is durable when no boot id is known. Saves of one torrent run one after
+   * another. Rejects with `ResumeError` (`save-failed`, `bad-bitfield`).
    */
-  save(meta: Metainfo, contentDir: string, have: Bitfield): Promise<void>;
+  save(meta: Metainfo, contentDir: string, have: Bitfield, mode?: SaveMode): Promise<void>;
   /** Path of a torrent's resume file. */
   pathOf(meta: Metainfo): string;
 }
 
 export function createResumeStore(options: ResumeStoreOptions): ResumeStore {
   const syncContent = options.syncContent ?? true;
+  let boot: Promise<string | undefined> | undefined;
+  const bootId = (): Promise<string | undefined> => (boot ??= (options.bootId ?? readBootId)().catch(() => undefined));
   const chains = new Map<string, Promise<void>>();
   const pathOf = (meta: Metainfo): string => join(options.dir, `${meta.infoHashHex}.resume`);
 
@@ -109,34 +129,36 @@ export function createResumeStore(options: ResumeStoreOptions): ResumeStore {
         const nothing = current.length > 0 && current.every((stamp) => stamp === undefined || stamp.size === 0);
         return nothing ? { kind: 'skip-recheck', have: new Bitfield(meta.pieceCount) } : { kind: 'recheck', reason: record };
       }
-      return decideResume(meta, record, current);
+      return decideResume(meta, record, current, record.boot === undefined ? undefined : await bootId());
     } catch (error) {
       return { kind: 'recheck', reason: { kind: 'unreadable', code: errorCode(error) ?? 'UNKNOWN' } };
     }
   };
 
-  const saveNow = async (meta: Metainfo, contentDir: string, have: Bitfield): Promise<void> => {
+  const saveNow = async (meta: Metainfo, contentDir: string, have: Bitfield, mode: SaveMode): Promise<void> => {
     const target = pathOf(meta);
     const temp = `${target}.${process.pid}-${toHex(randomBytes(6))}.tmp`;
     try {
+      const light = mode === 'light' ? await bootId() : undefined;
       const files = dataFiles(meta).map(({ file }) => ({ path: contentPath(meta, file), full: join(contentDir, ...contentPath(meta, file)) }));
-      if (syncContent) await Promise.all(files.map((file) => syncFile(file.full)));
+      if (syncContent && light === undefined) await Promise.all(files.map((file) => syncFile(file.full)));
       // Stamps after the sync and after the snapshot: they describe the files with every recorded piece in them.
       const stamps = await Promise.all(files.map((file) => stampOf(file.full)));
       const bytes = encodeResumeRecord({
         version: RESUME_VERSION, infoHash: meta.infoHash, pieceCount: meta.pieceCount, have,
         files: files.map((file, at) => ({ path: file.path, stamp: stamps[at] })),
+        ...(light === undefined ? {} : { boot: light }),
       });
       await mkdir(options.dir, { recursive: true });
       const handle = await open(temp, 'wx');
       try {
         await handle.writeFile(bytes);
-        await handle.sync();
+        if (light === undefined) await handle.sync();
       } finally {
         await handle.close();
       }
       await rename(temp, target);
-      await syncFolder(options.dir);
+      if (light === undefined) await syncFolder(options.dir);
     } catch (error) {
       await unlink(temp).catch(() => undefined);
       throw new ResumeError({ kind: 'save-failed', path: target, code: errorCode(error) ?? 'UNKNOWN' });
@@ -160,14 +182,14 @@ export function createResumeStore(options: ResumeStoreOptions): ResumeStore {
         return undefined;
       }
     },
-    save: (meta, contentDir, have) => {
+    save: (meta, contentDir, have, mode = 'durable') => {
       if (have.length !== meta.pieceCount) {
         return Promise.reject(new ResumeError({ kind: 'bad-bitfield', length: have.length, pieceCount: meta.pieceCount }));
       }
       const snapshot = have.clone(); // before any await: only pieces already written are in it
       const key = meta.infoHashHex;
       const previous = chains.get(key) ?? Promise.resolve();
-      const next = previous.catch(() => undefined).then(() => saveNow(meta, contentDir, snapshot));
+      const next = previous.catch(() => undefined).then(() => saveNow(meta, contentDir, snapshot, mode));
       const settled = next.catch(() => undefined);
       chains.set(key, settled);
       void settled.then(() => {
@@ -178,6 +200,19 @@ export function createResumeStore(options: ResumeStoreOptions): ResumeStore {
   };
 }
 
+
+/**
+ * Linux's id of the running boot (a new random UUID at every boot), or `undefined` where there is
+ * none: then every save is durable.
+ */
+export async function readBootId(): Promise<string | undefined> {
+  try {
+    const id = (await readFile('/proc/sys/kernel/random/boot_id', 'utf8')).trim();
+    return id.length > 0 ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** A generous bound on a record of this torrent, so a hostile file is never read whole. */
 function maxRecordBytes(meta: Metainfo): number {

@@ -9,7 +9,7 @@ import { createTorrent } from '../../src/io/create-torrent.js';
 import {
   RESUME_VERSION, ResumeError, type ResumeRecord, decideResume, decodeResumeRecord, encodeResumeRecord,
 } from '../../src/io/resume-record.js';
-import { type ResumeStore, createResumeStore } from '../../src/io/resume-store.js';
+import { type ResumeStore, createResumeStore, readBootId } from '../../src/io/resume-store.js';
 import type { Metainfo } from '../../src/metainfo/metainfo.js';
 import { Bitfield } from '../../src/pieces/bitfield.js';
 
@@ -202,6 +202,39 @@ describe('createResumeStore', () => {
     expect((await readdir(work)).filter((name) => name.endsWith('.tmp'))).toEqual([]);
   });
 
+  it('a light save records the boot instead of syncing, and is trusted only within that boot', async () => {
+    const storeIn = (boot: string | undefined): ResumeStore => createResumeStore({ dir: join(work, 'state'), bootId: async () => boot });
+    const have = haveOf([0, 2, 5]);
+    await storeIn('boot-a').save(meta, content, have, 'light');
+    expect((await storeIn('boot-a').read(meta))?.boot).toBe('boot-a');
+    expect((await storeIn('boot-a').load(meta, content))?.equals(have)).toBe(true);
+    // After a reboot (another id) or where no id can be read, a light record proves nothing.
+    expect(await storeIn('boot-b').inspect(meta, content))
+      .toEqual({ kind: 'recheck', reason: { kind: 'other-boot', recorded: 'boot-a', current: 'boot-b' } });
+    expect(await storeIn(undefined).inspect(meta, content))
+      .toEqual({ kind: 'recheck', reason: { kind: 'other-boot', recorded: 'boot-a', current: undefined } });
+
+    // A durable save carries no boot and holds in any; without a boot id a light save is durable.
+    await storeIn('boot-a').save(meta, content, have, 'durable');
+    expect((await storeIn('boot-a').read(meta))?.boot).toBeUndefined();
+    expect((await storeIn('boot-b').load(meta, content))?.equals(have)).toBe(true);
+    await storeIn(undefined).save(meta, content, have, 'light');
+    expect((await storeIn('boot-a').read(meta))?.boot).toBeUndefined();
+    expect((await storeIn('boot-b').load(meta, content))?.equals(have)).toBe(true);
+  });
+
+  it('the default boot id is the running Linux boot\'s', async () => {
+    const id = await readBootId();
+    if (process.platform !== 'linux') {
+      expect(id).toBeUndefined();
+      return;
+    }
+    expect(id).toBe((await readFile('/proc/sys/kernel/random/boot_id', 'utf8')).trim());
+    await store.save(meta, content, haveOf([1]), 'light');
+    expect((await store.read(meta))?.boot).toBe(id);
+    expect((await store.load(meta, content))?.equals(haveOf([1]))).toBe(true);
+  });
+
   it('property: decode(encode(record)) keeps every field', () => {
     const stamp = fc.option(fc.record({
       size: fc.nat(), mtimeMs: fc.integer({ min: -1e12, max: 1e13 }), mtimeNs: fc.integer({ min: -999_999, max: 999_999 }),
@@ -213,6 +246,7 @@ describe('createResumeStore', () => {
       have: fc.uniqueArray(fc.nat({ max: Math.max(0, pieceCount - 1) }), { maxLength: pieceCount })
         .map((pieces) => haveOf(pieces.filter((p) => p < pieceCount), pieceCount)),
       files: fc.array(fc.record({ path: fc.array(fc.string({ minLength: 1 }), { minLength: 1, maxLength: 3 }), stamp }), { maxLength: 5 }),
+      boot: fc.option(fc.string(), { nil: undefined }),
     }));
     fc.assert(fc.property(recordArb, (record) => {
       const back = decodeResumeRecord(encodeResumeRecord(record));
@@ -224,7 +258,7 @@ describe('createResumeStore', () => {
   it('property: arbitrary bytes as the resume file never throw, and are never trusted unless they are a valid record', async () => {
     const good = encodeResumeRecord({
       version: RESUME_VERSION, infoHash: meta.infoHash, pieceCount: meta.pieceCount, have: haveOf([0]),
-      files: [{ path: ['pack', 'a.bin'], stamp: undefined }],
+      files: [{ path: ['pack', 'a.bin'], stamp: undefined }], boot: 'a boot id',
     });
     const bytesArb = fc.oneof(
       fc.uint8Array({ maxLength: 512 }),
