@@ -117,6 +117,7 @@ export function diskPieceStore(
     allocate: (length, index) => pools.allocate(length, phase(index)),
     ...(pools.release === undefined ? {} : { release: pools.release }),
     verify,
+    warm: () => pools.hasher.warm(),
     write: (index, data) => {
       const request = {
         torrentId: meta.infoHashHex,

@@ -109,6 +109,7 @@ export function runTorrent(input: RunTorrentInput, deps: RunTorrentDeps): Observ
     });
 
     const fullCheck$ = defer(() => {
+      input.store.warm?.();
       have.clearAll();
       checked = 0;
       bytesDone = 0;
@@ -191,6 +192,7 @@ export function runTorrent(input: RunTorrentInput, deps: RunTorrentDeps): Observ
       banked = { received: banked.received + stats.received, uploaded: banked.uploaded + stats.uploaded, failed: banked.failed + stats.failed };
       stats = { ...stats, received: 0, uploaded: 0, failed: 0, downRate: 0, upRate: 0, peers: 0, seeds: 0 };
       const wasComplete = have.isComplete;
+      if (!wasComplete) input.store.warm?.(); // the hash workers boot while the first pieces arrive
       return concat(
         of(stateEvent(wasComplete ? 'seeding' : 'downloading')),
         wasComplete && !input.seed ? EMPTY : supervisor({

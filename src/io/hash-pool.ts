@@ -1,8 +1,9 @@
 /**
  * SHA-1 of whole pieces, off the event loop.
  *
- * A fixed set of worker threads (one per core by default), started lazily on the first job. Jobs
- * wait in a FIFO queue while every worker is busy; each worker hashes one piece at a time.
+ * A fixed set of worker threads (one per core by default), started by `warm()` or else lazily on
+ * the first job. Jobs wait in a FIFO queue while every worker is busy; each worker hashes one
+ * piece at a time.
  *
  * Bytes reach a worker without serialising them:
  * - a piece that already lives on a `SharedArrayBuffer` (the client's `PieceBufferPool`, or
@@ -30,6 +31,13 @@ export interface HashPool {
   sha1(data: Uint8Array): Observable<Uint8Array>;
   /** Emits whether SHA-1 of `data` equals `expected`. */
   verify(data: Uint8Array, expected: Uint8Array): Observable<boolean>;
+  /**
+   * Starts every worker now, if not yet running. A worker takes ≈ 0.1 s to boot (≈ 60–70 ms of
+   * CPU); warmed when a download starts, it is ready before the first piece is (a 1 GiB download:
+   * ≈ 16 MB more in its first second, docs/performance.md round 13). No-op after `close()` and
+   * for the `subtle` engine.
+   */
+  warm(): void;
   /** Terminates the workers; queued and running jobs error with `closed`, as do later ones. */
   close(): Promise<void>;
   /** A snapshot for back-pressure and tests. */
@@ -61,6 +69,7 @@ export function createHashPool(options: HashPoolOptions = {}): HashPool {
   return {
     sha1: digest.sha1,
     verify: (data, expected) => digest.sha1(data).pipe(map((actual) => equalBytes(actual, expected))),
+    warm: digest.warm,
     close: digest.close,
     stats: digest.stats,
   };
@@ -76,6 +85,7 @@ const SCRATCH_ALIGN = 8;
 
 interface Digest {
   sha1(data: Uint8Array): Observable<Uint8Array>;
+  warm(): void;
   close(): Promise<void>;
   stats(): HashPoolStats;
 }
@@ -102,7 +112,6 @@ function workerDigest(size: number): Digest {
 
   const spawn = (): Slot => {
     const worker = new Worker(HASH_WORKER_SOURCE, { eval: true });
-    worker.unref();
     const slot: Slot = { worker, scratch: new Uint8Array(0), job: undefined, jobId: 0 };
     worker.on('message', (message: unknown) => {
       const job = slot.job;
@@ -124,6 +133,9 @@ function workerDigest(size: number): Digest {
     };
     worker.on('error', (error: Error) => lose(error.message));
     worker.on('exit', (code: number) => lose(`exited with code ${code}`));
+    // After the listeners: adding a 'message' listener refs the worker's port again, and an idle
+    // (warmed) worker must not keep the process alive.
+    worker.unref();
     slots.add(slot);
     return slot;
   };
@@ -181,6 +193,9 @@ function workerDigest(size: number): Digest {
       // A running job finishes in its worker; its result is then ignored.
       return () => queue.delete(job);
     }),
+    warm: () => {
+      while (!closed && slots.size < size) spawn();
+    },
     close: async () => {
       closed = true;
       const error = new HashError({ kind: 'closed' });
@@ -222,6 +237,7 @@ function subtleDigest(): Digest {
       );
       return undefined;
     }),
+    warm: () => undefined,
     close: () => {
       closed = true;
       return Promise.resolve();

@@ -25,6 +25,11 @@ export interface PieceStore {
   release?(data: Uint8Array): void;
   /** True when the piece's SHA-1 matches the torrent's. Runs off the event loop. */
   verify(index: number, data: Uint8Array): Observable<boolean>;
+  /**
+   * Pieces are about to be verified or checked (a download or a data check starts): start what
+   * `verify` and `check` need now, so the first piece does not wait for it. Optional.
+   */
+  warm?(): void;
   /** Writes a verified piece; emits once when it is on disk, or errors (typed `DiskError`). */
   write(index: number, data: Uint8Array): Observable<unknown>;
   /** Reads a block of a piece we have, for an upload (possibly from memory). */

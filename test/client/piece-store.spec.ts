@@ -102,6 +102,20 @@ const failure = async (promise: Promise<unknown>): Promise<DiskErrorDetail> => {
   return error.detail;
 };
 
+describe('diskPieceStore: warm', () => {
+  it('starts the hash workers that verify and check need', async () => {
+    const { meta } = await torrentOnDisk([{ name: 'a.bin', length: 4 * BLOCK }], 2 * BLOCK);
+    const hasher = createHashPool({ size: 2 });
+    hashers.push(hasher);
+    const disk = createDiskPool();
+    disks.push(disk);
+    const store = diskPieceStore(meta, dir, { disk, hasher, allocate: (length) => new Uint8Array(length) });
+    expect(hasher.stats().workers).toBe(0);
+    store.warm?.();
+    expect(hasher.stats().workers).toBe(2);
+  });
+});
+
 describe('diskPieceStore: the read cache', () => {
   it('serves every block of a piece from one disk read, lazily, and later blocks on subscribe', async () => {
     const { meta, content } = await torrentOnDisk([{ name: 'one.bin', length: 2 * PIECE + 20_000 }], PIECE);

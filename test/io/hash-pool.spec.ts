@@ -73,6 +73,22 @@ describe('createHashPool (workers)', () => {
     expect(hashes.stats()).toMatchObject({ queued: 0, running: 0, workers: 2, hashed: 200 });
   });
 
+  it('warm() starts every worker before any job, once, and none after close()', async () => {
+    const hashes = pool({ size: 2 });
+    expect(hashes.stats().workers).toBe(0);
+    hashes.warm();
+    expect(hashes.stats()).toMatchObject({ workers: 2, running: 0, hashed: 0 });
+    hashes.warm();
+    expect(hashes.stats().workers).toBe(2);
+    expect(await firstValueFrom(hashes.sha1(new TextEncoder().encode('abc')))).toEqual(nodeSha1(new TextEncoder().encode('abc')));
+    expect(hashes.stats()).toMatchObject({ workers: 2, hashed: 1 });
+
+    const closed = pool({ size: 2 });
+    await closed.close();
+    closed.warm();
+    expect(closed.stats().workers).toBe(0);
+  });
+
   it('shares a piece on a SharedArrayBuffer without copying it, and hashes it correctly', async () => {
     const hashes = pool({ size: 1 });
     const piece = allocatePieceBuffer(1024 * 1024 + 3);
@@ -154,6 +170,14 @@ describe('a process using the hash pool', () => {
         complete: () => { void pool.close(); },
       });`);
     expect(result).toEqual({ code: 0, stdout: `${abc}\n` });
+  });
+
+  it('exits on its own with warmed workers that never got a job', async () => {
+    const result = await runChild(`
+      const pool = createHashPool({ size: 2 });
+      pool.warm();
+      console.log(pool.stats().workers);`);
+    expect(result).toEqual({ code: 0, stdout: '2\n' });
   });
 
   it('exits on its own with idle workers, without close()', async () => {
