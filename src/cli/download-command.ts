@@ -16,6 +16,7 @@ import { EMPTY, Observable, ReplaySubject, catchError, concatWith, defer, interv
 import type { Subscription } from '../rx.js';
 import { createClient } from '../client/create-client.js';
 import type { TorrentEvent } from '../client/torrent-events.js';
+import type { HashPool } from '../io/hash-pool.js';
 import { readTorrentFile } from '../io/read-torrent.js';
 import type { Metainfo } from '../metainfo/metainfo.js';
 import { CliError, UsageError, describeError } from './cli-error.js';
@@ -55,6 +56,8 @@ export interface TorrentRunIo {
   readonly now?: () => number;
   /** Ends the process at once on a second signal; default `process.exit`. */
   readonly exit?: (code: number) => void;
+  /** The hash pool for the client (`ClientOptions.hashPool`); default the client's own. */
+  readonly hashPool?: HashPool;
 }
 
 /** What `download` and `seed` both run. */
@@ -90,6 +93,7 @@ export async function runTorrents(run: TorrentRun, io: TorrentRunIo): Promise<nu
   const view = chooseView(run, io, torrents, start);
   const client = createClient({
     port: run.port, maxPeersPerTorrent: run.maxPeers, directWrites: run.directIo ?? true, ...(run.host ? { host: run.host } : {}),
+    ...(io.hashPool ? { hashPool: io.hashPool } : {}),
   });
   const done = new Set<string>();
   const failed = new Set<string>();

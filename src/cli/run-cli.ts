@@ -1,6 +1,7 @@
 import { type Argv, yargs } from './yargs.js';
 import { CliError, UsageError, describeError } from './cli-error.js';
 import type { SwarmArgs } from './download-command.js';
+import type { HashPool } from '../io/hash-pool.js';
 
 // Each command's modules load when it runs: a download does not pay for the demo's tracker or
 // the torrent maker (docs/performance.md, round 6).
@@ -8,6 +9,8 @@ import type { SwarmArgs } from './download-command.js';
 export interface CliIo {
   readonly stdout: NodeJS.WritableStream;
   readonly stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  /** The hash pool of `download` and `seed` (`ClientOptions.hashPool`); default the client's own. */
+  readonly hashPool?: HashPool;
 }
 
 /** Exit codes: 0 success, 1 failure, 2 usage error. */

@@ -1,4 +1,5 @@
 import type { Observable } from '../rx.js';
+import type { HashPool } from '../io/hash-pool.js';
 import type { Storage } from '../io/storage.js';
 import type { Metainfo } from '../metainfo/metainfo.js';
 import type { PeerSessionOptions } from '../peer/peer-session-options.js';
@@ -30,6 +31,12 @@ export interface ClientOptions {
   readonly directWrites?: boolean;
   /** Timeouts and limits of every peer session (request, stall and idle timeouts, pipeline, …). */
   readonly session?: Omit<PeerSessionOptions, 'listenPort'>;
+  /**
+   * The pool that hashes pieces; default one of the client's own, closed with it. A pool passed
+   * in is the caller's, who closes it: shared by several clients, or started early (the CLI warms
+   * its workers before it parses its arguments, so they boot while the process starts).
+   */
+  readonly hashPool?: HashPool;
 }
 
 export interface AddOptions {

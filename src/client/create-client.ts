@@ -31,7 +31,7 @@ export function createClient(options: ClientOptions = {}): Client {
   const peerId = makePeerId(randomBytes(20));
   const directWrites = options.directWrites ?? true;
   const disk = createDiskPool({ storage: options.storage ?? ((root) => createFileStorage({ root, directWrites })) });
-  const hasher = createHashPool();
+  const hasher = options.hashPool ?? createHashPool();
   const buffers = new PieceBufferPool();
   const transport = defaultTransport();
   const closing$ = new Subject<void>();
@@ -173,7 +173,7 @@ export function createClient(options: ClientOptions = {}): Client {
       await listener?.close();
       await Promise.all(finalSaves);
       await disk.close();
-      await hasher.close();
+      if (options.hashPool === undefined) await hasher.close();
     },
   };
 }

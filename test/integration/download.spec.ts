@@ -5,12 +5,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Subscription, lastValueFrom, toArray } from 'rxjs';
+import { type Subscription, firstValueFrom, lastValueFrom, toArray } from 'rxjs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createClient } from '../../src/client/create-client.js';
 import type { Client } from '../../src/client/client-types.js';
 import type { TorrentEvent, TorrentProgress } from '../../src/client/torrent-events.js';
 import { createTorrent } from '../../src/io/create-torrent.js';
+import { createHashPool } from '../../src/io/hash-pool.js';
 import { countResources, waitForResources } from '../support/active-resources.js';
 import type { Metainfo } from '../../src/metainfo/metainfo.js';
 
@@ -93,6 +94,31 @@ describe('download from rxtorrent seeders', () => {
     }
     expect((await stat(join(leechDir, 'album/sub/empty'))).size).toBe(0);
     expect(done?.received).toBeGreaterThanOrEqual(meta.totalLength);
+  });
+
+  it('hashes through a pool passed in, which outlives the client', async () => {
+    const files = { 'pack/a.bin': 700_000, 'pack/b.bin': 123_457 };
+    const seedDir = join(work, 'seed');
+    await makeContent(seedDir, files);
+    const meta = await torrentOf(join(seedDir, 'pack'), 32 * 1024);
+    const { ports, seeding } = await startSeeders([client()], meta, seedDir);
+
+    const hashPool = createHashPool({ size: 1 });
+    try {
+      const leecher = createClient({ port: 0, host: '127.0.0.1', hashPool });
+      const events = await lastValueFrom(leecher.add(meta, {
+        dir: join(work, 'leech'), peers: ports.map((port) => ({ host: '127.0.0.1', port })),
+      }).pipe(toArray()));
+      await leecher.close();
+      seeding.forEach((s) => s.unsubscribe());
+      expect(events.some((e) => e.type === 'done')).toBe(true);
+      // Every piece was verified by this pool, and closing the client left it running.
+      expect(hashPool.stats().hashed).toBe(meta.pieceCount);
+      const abc = new TextEncoder().encode('abc');
+      expect(await firstValueFrom(hashPool.sha1(abc))).toEqual(new Uint8Array(createHash('sha1').update(abc).digest()));
+    } finally {
+      await hashPool.close();
+    }
   });
 
   it('three torrents at once in one process', async () => {
