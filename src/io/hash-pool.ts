@@ -32,10 +32,10 @@ export interface HashPool {
   /** Emits whether SHA-1 of `data` equals `expected`. */
   verify(data: Uint8Array, expected: Uint8Array): Observable<boolean>;
   /**
-   * Starts every worker now, if not yet running. A worker takes ≈ 0.1 s to boot (≈ 60–70 ms of
-   * CPU); warmed when a download starts, it is ready before the first piece is (a 1 GiB download:
-   * ≈ 16 MB more in its first second, docs/performance.md round 13). No-op after `close()` and
-   * for the `subtle` engine.
+   * Starts every worker now, if not yet running. A worker takes 70–80 ms to boot on idle cores
+   * (≈ 80 ms of CPU on the bench VM), ≈ 0.3 s while a download shares the cores with its seeder;
+   * warmed before, it is ready when the first piece is (docs/performance.md, round 13). No-op
+   * after `close()` and for the `subtle` engine.
    */
   warm(): void;
   /** Terminates the workers; queued and running jobs error with `closed`, as do later ones. */
