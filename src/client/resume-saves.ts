@@ -28,9 +28,8 @@ export function resumeSaves(have: Bitfield, resume: ResumeSaver, scheduler: Sche
   return defer(() => {
     let saved: { readonly have: Bitfield; readonly mode: SaveMode } | undefined;
     const modeNow = (): SaveMode | undefined => {
-      const changed = saved === undefined || !saved.have.equals(have);
-      if (changed) return have.isComplete ? 'durable' : 'light';
-      return saved?.mode === 'light' ? 'durable' : undefined;
+      if (saved === undefined || !saved.have.equals(have)) return have.isComplete ? 'durable' : 'light';
+      return saved.mode === 'light' ? 'durable' : undefined;
     };
     return interval(resume.interval, scheduler).pipe(
       map(modeNow),

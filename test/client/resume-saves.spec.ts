@@ -54,6 +54,9 @@ function countingSaver(store: ResumeStore): ResumeSaver & { saves: number; saved
   return saver;
 }
 
+/** The real store on a temporary folder, in a boot whose id is 'this-boot'. */
+const thisBootStore = (): ResumeStore => createResumeStore({ dir: join(work, 'state'), bootId: async () => 'this-boot' });
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function until(condition: () => boolean, what: string): Promise<void> {
@@ -65,7 +68,7 @@ async function until(condition: () => boolean, what: string): Promise<void> {
 
 describe('resumeSaves', () => {
   it('saves light when `have` changed, durably once it stays the same, then not at all', async () => {
-    const store = createResumeStore({ dir: join(work, 'state'), bootId: async () => 'this-boot' });
+    const store = thisBootStore();
     const saver = countingSaver(store);
     const have = new Bitfield(meta.pieceCount);
     have.set(0);
@@ -90,7 +93,7 @@ describe('resumeSaves', () => {
   });
 
   it('saves light at every tick while `have` keeps changing', async () => {
-    const store = createResumeStore({ dir: join(work, 'state'), bootId: async () => 'this-boot' });
+    const store = thisBootStore();
     const counting = countingSaver(store);
     const have = new Bitfield(meta.pieceCount);
     have.set(0);
@@ -118,7 +121,7 @@ describe('resumeSaves', () => {
   });
 
   it('a complete torrent (a seed) saves once, durably', async () => {
-    const store = createResumeStore({ dir: join(work, 'state'), bootId: async () => 'this-boot' });
+    const store = thisBootStore();
     const saver = countingSaver(store);
     const have = new Bitfield(meta.pieceCount);
     have.setAll();
