@@ -8,7 +8,7 @@ import { toHex } from '../metainfo/parse-metainfo.js';
 import type { AcceptedPeer } from '../peer/peer-session.js';
 import type { PeerAddress } from '../peer/connection.js';
 import { HANDSHAKE_LENGTH, decodeHandshake, handshakePrefixMismatch } from '../wire/handshake.js';
-import { acceptTcp } from './tcp-connection.js';
+import { WRITE_HIGH_WATER_BYTES, acceptTcp } from './tcp-connection.js';
 
 export type IncomingPeer = AcceptedPeer & { readonly address: PeerAddress };
 
@@ -37,7 +37,8 @@ export async function listenForPeers(options: PeerListenerOptions): Promise<Peer
   const sockets = new Set<net.Socket>();
   let pending = 0;
 
-  const server = net.createServer({ pauseOnConnect: false, noDelay: true }, (socket) => {
+  // The accepted sockets buffer as much as the ones we dial before asking for `drain`.
+  const server = net.createServer({ pauseOnConnect: false, noDelay: true, highWaterMark: WRITE_HIGH_WATER_BYTES }, (socket) => {
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
