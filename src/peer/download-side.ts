@@ -6,6 +6,9 @@ import { pipelineDepth } from './pipeline-depth.js';
 import { RequestPipeline } from './request-pipeline.js';
 import { StallClock } from './stall-clock.js';
 
+/** A pipeline is topped up once this fraction of its depth (1 / divisor) is missing. */
+const TOP_UP_DIVISOR = 2;
+
 /** What the download side needs of its session. */
 export interface DownloadLink {
   closed(): boolean;
@@ -214,9 +217,11 @@ export class DownloadSide {
       max: this.pipelineCap(),
     });
     const count = Math.max(0, depth - this.pipeline.size);
-    // A deep pipeline is topped up in batches (an eighth of it): fewer wants, picks and writes.
+    // A pipeline is topped up in batches of half its depth: fewer wants, picks and writes here,
+    // and a seeder woken once per batch of requests (docs/performance.md, round 14). Half still
+    // leaves a second of transfer in flight at the depth's 2 s horizon.
     // What the supervisor still owes counts as asked for; a want that shrinks is said at once.
-    if (count < this.owed || count - this.owed >= Math.max(1, Math.floor(depth / 8))) {
+    if (count < this.owed || count - this.owed >= Math.max(1, Math.floor(depth / TOP_UP_DIVISOR))) {
       this.owed = count;
       this.link.emit({ type: 'want', count });
     }
