@@ -61,7 +61,8 @@ export type ResumeRejection =
     };
 
 export type ResumeDecision =
-  | { readonly kind: 'skip-recheck'; readonly have: Bitfield }
+  /** `durable`: the record was written with every fsync (not a light one holding for this boot only). */
+  | { readonly kind: 'skip-recheck'; readonly have: Bitfield; readonly durable: boolean }
   | { readonly kind: 'recheck'; readonly reason: ResumeRejection };
 
 export type ResumeErrorDetail =
@@ -129,7 +130,7 @@ export function decideResume(
       return recheck({ kind: 'file-changed', path, recorded: recorded.stamp, current: now });
     }
   }
-  return { kind: 'skip-recheck', have: record.have.clone() };
+  return { kind: 'skip-recheck', have: record.have.clone(), durable: record.boot === undefined };
 }
 
 export function encodeResumeRecord(record: ResumeRecord): Uint8Array {

@@ -223,6 +223,37 @@ describe('createResumeStore', () => {
     expect((await storeIn('boot-b').load(meta, content))?.equals(have)).toBe(true);
   });
 
+  it('a durable save that would record what the durable record on disk says writes nothing; any difference writes', async () => {
+    const boot = createResumeStore({ dir: join(work, 'state'), bootId: async () => 'boot-a' });
+    // The record's own mtime is set to a date no save writes, so a rewrite shows.
+    const OLD = new Date('2001-09-09T01:46:40Z');
+    const mark = (): Promise<void> => utimes(store.pathOf(meta), OLD, OLD);
+    const rewritten = async (): Promise<boolean> => (await stat(store.pathOf(meta))).mtimeMs !== OLD.getTime();
+    await store.save(meta, content, haveOf([0, 1]));
+    expect(await store.inspect(meta, content)).toMatchObject({ kind: 'skip-recheck', durable: true });
+    await mark();
+
+    // The same pieces over unchanged files (a restarted seed, a stop after the complete save): no new record.
+    await store.save(meta, content, haveOf([0, 1]));
+    await createResumeStore({ dir: join(work, 'state') }).save(meta, content, haveOf([0, 1]));
+    expect(await rewritten()).toBe(false);
+
+    // Other pieces, a file written since, or a light record on disk: a new record each time.
+    await store.save(meta, content, haveOf([0, 1, 5]));
+    expect(await rewritten()).toBe(true);
+    await mark();
+    await shiftMtime(file('b.bin'), 1000);
+    await store.save(meta, content, haveOf([0, 1, 5]));
+    expect(await rewritten()).toBe(true);
+    expect((await store.load(meta, content))?.equals(haveOf([0, 1, 5]))).toBe(true);
+    await boot.save(meta, content, haveOf([0, 1, 5]), 'light');
+    expect(await boot.inspect(meta, content)).toMatchObject({ kind: 'skip-recheck', durable: false });
+    await mark();
+    await boot.save(meta, content, haveOf([0, 1, 5]), 'durable');
+    expect(await rewritten()).toBe(true);
+    expect(await boot.inspect(meta, content)).toMatchObject({ kind: 'skip-recheck', durable: true });
+  });
+
   it('the default boot id is the running Linux boot\'s', async () => {
     const id = await readBootId();
     if (process.platform !== 'linux') {
