@@ -130,6 +130,12 @@ async function makePayload(work: string, sizeMiB: number, pieceKiB: number, trac
     const handle = await open(join(dataDir, file.path), 'r');
     await handle.sync().finally(() => handle.close());
   }
+  // An rxtorrent seeder checks the fresh payload once and records it (its resume record, saved
+  // durably at stop), as a seeder that has been running has. Otherwise the first run's seeder
+  // would check it, and save that record 5 s later: fsyncs that stall every process's disk
+  // writes in the middle of that run (docs/performance.md, round 15).
+  const primer = await startRxSeeder({ torrent, dataDir, readyTimeoutMs: 120_000 }, await freePort());
+  await primer.stop();
   log(`payload: ${files.length} files, ${bytes} bytes, ${pieceKiB} KiB pieces (${((Date.now() - started) / 1000).toFixed(1)} s)`);
   return { sizeMiB, bytes, dataDir, torrent, paths: files.map((file) => file.path), hashes };
 }

@@ -4,12 +4,14 @@
  * - while `have` changes (a download), a light save (no fsync; the record holds within this boot);
  * - once `have` has stayed the same for a whole interval after a light save (the writes went
  *   quiet, or the download finished), or when it is complete, a durable one;
- * - otherwise nothing: a seeding torrent saves once and then stays quiet.
+ * - otherwise nothing: a seeding torrent saves once and then stays quiet (and a restarted one
+ *   whose durable record still holds not even that: the store skips a durable save that the record
+ *   on disk already covers).
  *
- * A durable save fsyncs every content file and the record, and on ext4 each fsync holds the
- * disk's writes for the journal commit (0.04–0.19 s per save during a 1 GiB download on the bench
- * VM, docs/performance.md round 12), so a running download never pays for one. A failed save is
- * tried again at the next tick.
+ * A durable save fsyncs every content file and the record, and each fsync stalls the disk's
+ * writes, every process's (0.04–0.4 s per save on the bench VM, docs/performance.md rounds 12
+ * and 15), so a running download never pays for one. A failed save is tried again at the next
+ * tick.
  */
 import { EMPTY, type Observable, type SchedulerLike, catchError, defer, exhaustMap, filter, ignoreElements, interval, map, tap } from '../rx.js';
 import type { Bitfield } from '../pieces/bitfield.js';

@@ -5,10 +5,10 @@ import { once } from 'node:events';
 import { firstValueFrom } from 'rxjs';
 import { listenForPeers } from '../../src/io/peer-listener.js';
 import type { IncomingPeer, PeerListener } from '../../src/io/peer-listener.js';
-import { WRITE_HIGH_WATER_BYTES } from '../../src/io/tcp-connection.js';
 import { encodeHandshake } from '../../src/wire/handshake.js';
 import { toHex } from '../../src/metainfo/parse-metainfo.js';
 import type { Connection } from '../../src/peer/connection.js';
+import { expectWriteHighWaterMark } from '../support/high-water.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -51,14 +51,7 @@ describe('listenForPeers', () => {
     if (emitted === undefined) throw new Error('connection$ emits at once');
     const connection = emitted;
     expect(Buffer.from(await firstValueFrom(connection.data$)).toString()).toBe('after');
-    const block = 16 * 1024;
-    const fit = WRITE_HIGH_WATER_BYTES / block - 1;
-    const answers = Array.from({ length: fit + 1 }, () => connection.write([new Uint8Array(block)]));
-    expect(answers).toEqual([...Array<boolean>(fit).fill(true), false]);
-    let received = 0;
-    socket.on('data', (d: Buffer) => (received += d.length));
-    while (received < (fit + 1) * block) await once(socket, 'data');
-    expect(received).toBe((fit + 1) * block);
+    await expectWriteHighWaterMark(connection, socket);
   });
 
   it('closes a connection whose info hash no torrent has', async () => {

@@ -4,9 +4,10 @@ import type { Server, Socket } from 'node:net';
 import { once } from 'node:events';
 import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
 import type { Subscription } from 'rxjs';
-import { WRITE_HIGH_WATER_BYTES, acceptTcp, connectTcp } from '../../src/io/tcp-connection.js';
+import { acceptTcp, connectTcp } from '../../src/io/tcp-connection.js';
 import type { Connection } from '../../src/peer/connection.js';
 import { ConnectionError } from '../../src/peer/connection-error.js';
+import { expectWriteHighWaterMark } from '../support/high-water.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -111,16 +112,7 @@ describe('connectTcp', () => {
     const l = await listen();
     const accepted = l.next();
     const { connection } = await open(l.port);
-    const server = await accepted;
-    let received = 0;
-    server.on('data', (d: Buffer) => (received += d.length));
-    const block = 16 * 1024;
-    const fit = WRITE_HIGH_WATER_BYTES / block - 1;
-    const answers = Array.from({ length: fit + 1 }, (_, i) => connection.write([new Uint8Array(block).fill(i)]));
-    expect(answers).toEqual([...Array<boolean>(fit).fill(true), false]);
-    await firstValueFrom(connection.drain$);
-    while (received < (fit + 1) * block) await once(server, 'data');
-    expect(received).toBe((fit + 1) * block);
+    await expectWriteHighWaterMark(connection, await accepted);
   });
 
   it('completes data$ when the peer ends the stream', async () => {
