@@ -140,8 +140,9 @@ export function createResumeStore(options: ResumeStoreOptions): ResumeStore {
   /**
    * Whether the record on disk is durable and says exactly this: the same pieces, and files whose
    * stamps have not moved since it was written (so the fsyncs it was written after still cover
-   * them). Then a durable save would only fsync again, and each fsync holds the disk for a journal
-   * commit and a cache flush: 0.2-0.4 s of stalled writes for every process on the bench VM.
+   * them). Then a durable save would only fsync again, and each fsync writes metadata through
+   * and flushes the disk's cache: 0.2-0.4 s of stalled writes for every process on the bench VM
+   * (docs/performance.md, round 15).
    */
   const alreadyDurable = async (meta: Metainfo, contentDir: string, have: Bitfield): Promise<boolean> => {
     const decision = await inspect(meta, contentDir);
